@@ -1,0 +1,26 @@
+import { DataFormatError } from '@kfkd/data';
+
+/**
+ * Turns an error that reached the command line into one clear line on stderr
+ * and an exit code. Errors the user can fix (bad files, bad flags) carry a
+ * message written for them; anything else is a bug and shows its stack.
+ */
+export function reportFailure(error: unknown): number {
+  if (error instanceof Error && isUserFacing(error)) {
+    console.error(`kfkd: ${error.message}`);
+    return 1;
+  }
+  console.error('kfkd: unexpected failure (this is a bug):');
+  console.error(error);
+  return 70;
+}
+
+/** Error classes whose messages are written for the user (they name the file, flag or value at fault). */
+const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [DataFormatError];
+
+function isUserFacing(error: Error): boolean {
+  if (USER_FACING.some((kind) => error instanceof kind)) return true;
+  // File-system errors name the path they failed on.
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOSPC';
+}

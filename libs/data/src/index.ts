@@ -1,0 +1,10 @@
+export * from './keypoints.ts';
+export * from './rng.ts';
+export * from './flips.ts';
+export * from './errors.ts';
+export * from './dataset.ts';
+export { readKaggleCsv, readTrainingCsv, readTestCsv, type KaggleData, type KaggleTrainingData, type KaggleTestData } from './kaggle-csv.ts';
+export * from './kaggle-csv-writer.ts';
+export * from './submission.ts';
+export * from './face-grid.ts';
+export * from './synth/index.ts';

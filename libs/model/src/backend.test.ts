@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ModuleNotInstalledError, TENSORFLOW_INSTALL_HINT, selectBackend } from './backend.ts';
+import { BackendUnavailableError } from './errors.ts';
+import { GradientComputer } from './gradients.ts';
+import { netSpec } from './net-specs.ts';
+import { closeness, randomBatch } from './test-fixtures.ts';
+
+afterAll(async () => {
+  await selectBackend('cpu');
+});
+
+describe('selectBackend', () => {
+  it("'auto' falls back to cpu here, naming what it tried", async () => {
+    const info = await selectBackend('auto');
+    expect(info.name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(info.fellBackFrom).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    expect(info.attempts?.map((a) => a.outcome)).toEqual(['not-installed', 'not-installed']);
+    expect(info.device).toMatch(/^CPU/);
+    expect(info.message).toMatch(/'cpu'.*fell back from @tensorflow\/tfjs-node-gpu \(not installed\), @tensorflow\/tfjs-node \(not installed\)/);
+  });
+
+  it('reports a native package that is present but broken', async () => {
+    const loadPackage = async (pkg: string) => {
+      if (pkg === '@tensorflow/tfjs-node-gpu') throw new ModuleNotInstalledError(pkg);
+      throw new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory\n    at stack');
+    };
+    const info = await selectBackend('auto', { loadPackage });
+    expect(info.name).toBe('cpu');
+    expect(info.attempts?.[1]).toEqual({ candidate: '@tensorflow/tfjs-node', outcome: 'failed', detail: 'libtensorflow.so.2: cannot open shared object file: No such file or directory' });
+    expect(info.message).toMatch(/tfjs-node \(failed: libtensorflow\.so\.2/);
+  });
+
+  it("'tensorflow' requested but absent: a clear error saying how to install it", async () => {
+    const err = await selectBackend('tensorflow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    const e = err as BackendUnavailableError;
+    expect(e.choice).toBe('tensorflow');
+    expect(e.attempts.map((a) => a.candidate)).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
+    expect(e.message).toContain('npm install @tensorflow/tfjs-node@4.22.0');
+    expect(e.message).toContain(TENSORFLOW_INSTALL_HINT);
+    expect(tf.getBackend()).toBe('cpu'); // unchanged
+  });
+
+  it("'wasm' loads its .wasm files from node_modules and computes dense-net gradients like cpu", async () => {
+    const spec = netSpec('net1');
+    const b = randomBatch(4, 30, 21);
+    await selectBackend('cpu');
+    const onCpu = new GradientComputer(spec, { seed: 4 });
+    const cpu = onCpu.computeGradients(b);
+    onCpu.dispose();
+    const info = await selectBackend('wasm');
+    expect(info).toMatchObject({ name: 'wasm', package: '@tensorflow/tfjs-backend-wasm' });
+    expect(info.device).toMatch(/^CPU \(WebAssembly/);
+    expect(tf.getBackend()).toBe('wasm');
+    const onWasm = new GradientComputer(spec, { seed: 4 });
+    try {
+      const wasm = onWasm.computeGradients(b);
+      expect(wasm.lossSum).toBeCloseTo(cpu.lossSum, 4);
+      expect(closeness(wasm.gradSum, cpu.gradSum, 1e-3, 1e-5)).toBeLessThan(1);
+    } finally {
+      onWasm.dispose();
+    }
+  });
+
+  it("the stock wasm backend cannot train conv nets (no Conv2DBackpropFilter)", async () => {
+    await selectBackend('wasm');
+    const gc = new GradientComputer(netSpec('tinyconv-test'), { seed: 1 });
+    try {
+      expect(() => gc.computeGradients(randomBatch(1, 30, 22))).toThrow(/Conv2DBackpropFilter/);
+      expect(gc.predict(randomBatch(1, 30, 22).pixels).length).toBe(30); // inference works
+    } finally {
+      gc.dispose();
+    }
+  });
+
+  it('rejects unknown choices', async () => {
+    await expect(selectBackend('gpu' as never)).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Typed errors of @kfkd/model. Each carries the context a caller needs to
+ * report or handle it without parsing the message.
+ */
+
+/** Thrown when a net name is neither a known net nor `<known>-specialist-<1..6>`. */
+export class UnknownNetError extends Error {
+  override readonly name = 'UnknownNetError';
+  constructor(
+    readonly netName: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown net '${netName}'; known nets: ${known.join(', ')} (and '<net>-specialist-<1..6>')`);
+  }
+}
+
+/** Thrown when a net spec (built in code or read from JSON) is malformed or its shapes do not work out. */
+export class InvalidSpecError extends Error {
+  override readonly name = 'InvalidSpecError';
+  constructor(
+    readonly specName: string,
+    readonly problem: string,
+  ) {
+    super(`invalid net spec '${specName}': ${problem}`);
+  }
+}
+
+/** Thrown when a specialist group index is outside 1..6. */
+export class UnknownSpecialistError extends Error {
+  override readonly name = 'UnknownSpecialistError';
+  constructor(readonly group: number) {
+    super(`unknown specialist group ${group}; groups are 1..6`);
+  }
+}
+
+/** Thrown when a flat array (parameters, gradients, velocities) or a batch array has the wrong length. */
+export class SizeMismatchError extends Error {
+  override readonly name = 'SizeMismatchError';
+  constructor(
+    /** What was wrong, e.g. 'parameters' or 'targets'. */
+    readonly what: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${what}: expected length ${expected}, got ${actual}`);
+  }
+}
+
+/** One backend the selector tried and why it could not be used. */
+export interface BackendAttempt {
+  /** Package or backend name, e.g. '@tensorflow/tfjs-node-gpu' or 'wasm'. */
+  readonly candidate: string;
+  /** 'not-installed' when the package is absent, 'failed' when present but it would not load/initialise. */
+  readonly outcome: 'not-installed' | 'failed';
+  readonly detail: string;
+}
+
+/** Thrown when an explicitly requested compute backend cannot be loaded or initialised. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+  constructor(
+    readonly choice: string,
+    readonly attempts: readonly BackendAttempt[],
+    hint: string,
+  ) {
+    const tried = attempts.map((a) => `${a.candidate}: ${a.outcome === 'not-installed' ? 'not installed' : a.detail}`).join('; ');
+    super(`backend '${choice}' is not available (${tried}). ${hint}`);
+  }
+}
+
+export type ModelLoadProblem =
+  | 'missing-directory'
+  | 'missing-model-json'
+  | 'corrupt-model-json'
+  | 'missing-weights'
+  | 'weights-size-mismatch'
+  | 'missing-spec'
+  | 'corrupt-spec'
+  | 'spec-mismatch';
+
+/** Thrown when a saved model directory cannot be loaded: missing, incomplete, corrupt or inconsistent. */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+  constructor(
+    readonly problem: ModelLoadProblem,
+    /** The file or directory at fault. */
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`cannot load model from ${path}: ${detail}`);
+  }
+}
+
+/** Thrown when a model cannot be saved, e.g. the target directory holds files that are not a saved model. */
+export class ModelSaveError extends Error {
+  override readonly name = 'ModelSaveError';
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`cannot save model to ${path}: ${detail}`);
+  }
+}

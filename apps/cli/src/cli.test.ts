@@ -1,29 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const KFKD = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
-const run = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function kfkd(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [KFKD, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { expectOneLineError, kfkd, kfkdWithEnv } from './testing/kfkd-process.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -74,16 +53,11 @@ describe('kfkd errors and help', () => {
   it('reports a bad file in one line naming file, line and column, with a non-zero exit', async () => {
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'ImageId,Image\n1,1 2 3\n');
-    const result = await kfkd('inspect', bad);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/bad\.csv:2: column Image: .*9216/);
+    expectOneLineError(await kfkd('inspect', bad), /bad\.csv:2: column Image: .*9216/);
   });
 
   it('reports a missing file clearly', async () => {
-    const result = await kfkd('inspect', join(dir, 'nope.csv'));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/nope\.csv/);
+    expectOneLineError(await kfkd('inspect', join(dir, 'nope.csv')), /nope\.csv/);
   });
 
   it('rejects a malformed flag value', async () => {
@@ -101,7 +75,7 @@ describe('kfkd errors and help', () => {
 
   it('takes a flag from its KFKD_ environment variable', async () => {
     const out = join(dir, 'env.csv');
-    const { stdout } = await run(process.execPath, [KFKD, 'synth', '--out', out], { env: { ...process.env, KFKD_ROWS: '3' } });
+    const { stdout } = await kfkdWithEnv({ KFKD_ROWS: '3' }, 'synth', '--out', out);
     expect(stdout).toMatch(/3 training faces/);
   });
 });

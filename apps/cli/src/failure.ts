@@ -1,4 +1,11 @@
 import { DataFormatError } from '@kfkd/data';
+import { PlotInputError } from './plot/errors.ts';
+import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model';
+
+/** Thrown when flags are inconsistent in a way commander cannot check (e.g. two flags that go together). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 /**
  * Turns an error that reached the command line into one clear line on stderr
@@ -16,7 +23,17 @@ export function reportFailure(error: unknown): number {
 }
 
 /** Error classes whose messages are written for the user (they name the file, flag or value at fault). */
-const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [DataFormatError];
+const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [
+  UsageError,
+  DataFormatError,
+  UnknownNetError,
+  InvalidSpecError,
+  ColumnsMismatchError,
+  BackendUnavailableError,
+  ModelLoadError,
+  ModelSaveError,
+  PlotInputError,
+];
 
 function isUserFacing(error: Error): boolean {
   if (USER_FACING.some((kind) => error instanceof kind)) return true;

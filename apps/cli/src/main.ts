@@ -1,13 +1,19 @@
 import { Command } from 'commander';
 import { inspectCommand } from './commands/inspect.ts';
+import { plotCommand } from './commands/plot.ts';
+import { predictCommand } from './commands/predict.ts';
 import { synthCommand } from './commands/synth.ts';
+import { trainCommand } from './commands/train.ts';
 import { reportFailure } from './failure.ts';
 
 const program = new Command('kfkd')
   .description('Train the facial-keypoint CNNs of the Kaggle Facial Keypoints tutorial, on one machine or across GPU nodes.')
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(synthCommand())
-  .addCommand(inspectCommand());
+  .addCommand(inspectCommand())
+  .addCommand(plotCommand())
+  .addCommand(trainCommand())
+  .addCommand(predictCommand());
 
 try {
   await program.parseAsync(process.argv);

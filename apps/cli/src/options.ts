@@ -34,3 +34,15 @@ export function stringOption(flags: string, description: string, defaultValue?: 
 export function booleanOption(flags: string, description: string): Option {
   return new Option(flags, description).env(envName(longFlag(flags)));
 }
+
+export function fractionOption(flags: string, description: string, defaultValue: number): Option {
+  return numberOption(flags, description, (v) => v >= 0 && v <= 1, 'a number from 0 to 1').default(defaultValue);
+}
+
+export function numberOption(flags: string, description: string, check: (value: number) => boolean, expectation: string): Option {
+  return new Option(flags, description).env(envName(longFlag(flags))).argParser((raw: string) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidArgumentError(`expected ${expectation}, got '${raw}'`);
+    return value;
+  });
+}

@@ -8,3 +8,5 @@ export * from './kaggle-csv-writer.ts';
 export * from './submission.ts';
 export * from './face-grid.ts';
 export * from './synth/index.ts';
+export * from './predictions-csv.ts';
+export { writeFileAtomically } from './atomic-write.ts';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IMAGE_PIXELS, KEYPOINT_COLUMNS } from './keypoints.ts';
@@ -17,19 +18,24 @@ export interface IdLookupRow {
 
 const CHUNK_BYTES = 4 << 20;
 const COMMA = 0x2c;
-const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const DOT = 0x2e;
 const MINUS = 0x2d;
 const ZERO = 0x30;
 
-/** Decimal digits of 0..255, three slots each, and how many are used. */
-const BYTE_DIGITS = new Uint8Array(256 * 3);
-const BYTE_DIGIT_COUNT = new Uint8Array(256);
+/**
+ * Each grey level 0..255 as its decimal digits followed by a space, packed
+ * little-endian into one uint32 (so a pixel is a single 4-byte store), and
+ * how many of those bytes count.
+ */
+const PACKED_LEVEL = new Uint32Array(256);
+const PACKED_LENGTH = new Uint8Array(256);
 for (let v = 0; v < 256; v++) {
-  const text = String(v);
-  BYTE_DIGIT_COUNT[v] = text.length;
-  for (let k = 0; k < text.length; k++) BYTE_DIGITS[3 * v + k] = text.charCodeAt(k);
+  const text = `${v} `;
+  let word = 0;
+  for (let k = 0; k < text.length; k++) word |= text.charCodeAt(k) << (8 * k);
+  PACKED_LEVEL[v] = word >>> 0;
+  PACKED_LENGTH[v] = text.length;
 }
 
 /** Coordinates are written with four decimals (1e-4 px), trailing zeros dropped. */
@@ -92,28 +98,47 @@ function imageCount(pixels: Uint8Array): number {
   return pixels.length / IMAGE_PIXELS;
 }
 
-/** Runs `fill` against a temporary file next to `path`, then renames it into place; on failure removes it. */
+/**
+ * Runs `fill` against a temporary file next to `path`, then renames it into
+ * place; on failure removes it. File-system errors are re-thrown naming
+ * `path` (not the temporary file) with their `code` kept, as atomic-write.ts
+ * does. (That helper needs the whole file in memory; these files are streamed.)
+ */
 async function writeAtomically(path: string, fill: (out: ChunkedWriter) => Promise<void>): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const handle = await open(temp, 'w');
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
+    const handle = await open(temp, 'wx');
     const out = new ChunkedWriter(handle);
-    await fill(out);
-    await out.finish();
-    await handle.close();
+    try {
+      await fill(out);
+      await out.finish();
+    } finally {
+      await out.settled(); // no write may still be in flight when the handle closes
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
-    await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
-    throw error;
+    throw namingTarget(error, path);
   }
+}
+
+/** A file-system error re-worded to name `path`; any other error unchanged. */
+function namingTarget(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (!(error instanceof Error) || typeof code !== 'string') return error;
+  // Node's messages read "ENOENT: no such file or directory, open '<temporary>'": keep the middle.
+  const reason = /^\w+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
+  return Object.assign(new Error(`cannot write ${path}: ${reason} (${code})`, { cause: error }), { code });
 }
 
 /** Encodes into one of two buffers while the other is being written. */
 class ChunkedWriter {
   private buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  private views = this.buffers.map((b) => new DataView(b.buffer, b.byteOffset, b.byteLength));
   private current = 0;
   private buf: Buffer = this.buffers[0];
+  private view: DataView = this.views[0];
   private pos = 0;
   private pending: Promise<void> = Promise.resolve();
 
@@ -130,6 +155,11 @@ class ChunkedWriter {
     await this.pending;
   }
 
+  /** Resolves once no write is in flight, whether or not it failed. */
+  async settled(): Promise<void> {
+    await this.pending.catch(() => undefined);
+  }
+
   private async flush(): Promise<void> {
     await this.pending; // the other buffer must be free before we switch to it
     const full = this.buf;
@@ -139,6 +169,7 @@ class ChunkedWriter {
     this.pending.catch(() => undefined);
     this.current ^= 1;
     this.buf = this.buffers[this.current];
+    this.view = this.views[this.current];
     this.pos = 0;
   }
 
@@ -151,22 +182,21 @@ class ChunkedWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
-  /** Image `index` of `pixels` as space-separated grey levels, then a newline. */
+  /**
+   * Image `index` of `pixels` as space-separated grey levels, then a newline.
+   * Needs 4 bytes reserved per pixel: each store writes 4 bytes, the unused
+   * tail of which the next pixel overwrites.
+   */
   image(pixels: Uint8Array, index: number): void {
-    const buf = this.buf;
+    const view = this.view;
     let pos = this.pos;
     const end = (index + 1) * IMAGE_PIXELS;
     for (let p = index * IMAGE_PIXELS; p < end; p++) {
       const v = pixels[p];
-      const d = 3 * v;
-      const n = BYTE_DIGIT_COUNT[v];
-      buf[pos] = BYTE_DIGITS[d];
-      if (n > 1) buf[pos + 1] = BYTE_DIGITS[d + 1];
-      if (n > 2) buf[pos + 2] = BYTE_DIGITS[d + 2];
-      buf[pos + n] = SPACE;
-      pos += n + 1;
+      view.setUint32(pos, PACKED_LEVEL[v], true);
+      pos += PACKED_LENGTH[v];
     }
-    buf[pos - 1] = NEWLINE;
+    this.buf[pos - 1] = NEWLINE;
     this.pos = pos;
   }
 

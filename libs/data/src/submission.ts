@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomically } from './atomic-write.ts';
 import { DataFormatError, didYouMean } from './errors.ts';
-import { HeaderColumns, readCsv, type RowDecoder } from './kaggle-csv.ts';
-import { IMAGE_SIDE, KEYPOINT_COLUMNS } from './keypoints.ts';
+import { HeaderColumns, readCsv, type RowDecoder } from './csv-table.ts';
+import { KEYPOINT_COLUMNS } from './keypoints.ts';
+import { formatPixelCoordinate } from './pixel-coordinate.ts';
 
 /** IdLookupTable.csv: which keypoint of which image each submission row wants. */
 export interface LookupTable {
@@ -109,7 +108,7 @@ export function formatSubmission(lookup: LookupTable, predictions: PredictionTab
     if (column < 0) throw new DataFormatError(at('FeatureName'), `RowId ${rowId}: the predictions have no column ${feature}`);
     const value = predictions.values[row * width + column];
     if (Number.isNaN(value)) throw new DataFormatError(at('FeatureName'), `RowId ${rowId}: the prediction of ${feature} for ImageId ${imageId} is NaN`);
-    lines.push(`${rowId},${formatLocation(value)}`);
+    lines.push(`${rowId},${formatPixelCoordinate(value)}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -128,16 +127,6 @@ function indexPredictions(predictions: PredictionTable): Map<number, number> {
   return rowOfImage;
 }
 
-/** Clipped to the image, as the shortest decimal that reads back as the same float32 (66.0339, not 66.03389739990234). */
-function formatLocation(px: number): string {
-  const clipped = Math.fround(Math.min(IMAGE_SIDE, Math.max(0, px)));
-  for (let digits = 1; digits < 9; digits++) {
-    const candidate = Number(clipped.toPrecision(digits));
-    if (Math.fround(candidate) === clipped) return String(candidate);
-  }
-  return String(Number(clipped.toPrecision(9))); // 9 significant digits always round-trip a float32
-}
-
 /**
  * Writes the submission for `predictions` to `file`. Everything is checked
  * before anything is written, and the text goes to a temporary file in the
@@ -146,21 +135,4 @@ function formatLocation(px: number): string {
  */
 export async function writeSubmission(file: string, lookup: LookupTable, predictions: PredictionTable): Promise<void> {
   await writeFileAtomically(file, formatSubmission(lookup, predictions));
-}
-
-async function writeFileAtomically(file: string, text: string): Promise<void> {
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new Error(`cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
 }

@@ -127,7 +127,8 @@ async function nativeInfo(): Promise<Pick<BackendInfo, 'name' | 'device' | 'pack
   const pkg = nativePackage ?? NODE_CPU;
   if (pkg === NODE_GPU) {
     const name = await gpuName();
-    return { name: 'tensorflow', package: pkg, device: name ?? 'GPU (CUDA; nvidia-smi unavailable, name unknown)' };
+    // Without a visible GPU, libtensorflow's GPU build quietly runs on the CPU.
+    return { name: 'tensorflow', package: pkg, device: name ?? `no GPU visible to nvidia-smi: libtensorflow GPU build, probably on CPU (${await cpuCount()} cores)` };
   }
   return { name: 'tensorflow', package: pkg, device: `CPU (libtensorflow, ${await cpuCount()} cores)` };
 }

@@ -101,3 +101,21 @@ export class ModelSaveError extends Error {
     super(`cannot save model to ${path}: ${detail}`);
   }
 }
+
+/** Thrown when a data set cannot train a net: it lacks some of the net's columns, or too few rows have all of them. */
+export class ColumnsMismatchError extends Error {
+  override readonly name = 'ColumnsMismatchError';
+  constructor(
+    readonly netName: string,
+    /** The net's columns the data set does not have. */
+    readonly missing: readonly string[],
+    /** Rows where all the net's columns are present (when that was the problem). */
+    readonly completeRows?: number,
+  ) {
+    super(
+      missing.length > 0
+        ? `the data has no column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which net '${netName}' predicts`
+        : `only ${completeRows} rows have every column net '${netName}' predicts; at least 2 are needed for a train/valid split`,
+    );
+  }
+}

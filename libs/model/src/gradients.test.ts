@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.ts';
 import { dropoutLayers, dropoutMasks, dropoutSeedsFor } from './dropout.ts';
 import { SizeMismatchError } from './errors.ts';
-import { GradientComputer } from './gradients.ts';
+import { GradientComputer, im2colConv2d, matMulPlainGrads } from './gradients.ts';
 import { type NetSpec, netSpec } from './net-specs.ts';
 import { closeness, randomBatch, sliceBatch } from './test-fixtures.ts';
 
@@ -70,6 +70,42 @@ describe('GradientComputer', () => {
     expect(r.lossSum).toBeCloseTo(ref.loss, 4);
     expect(closeness(r.gradSum, ref.grad, 1e-4, 1e-6)).toBeLessThan(1);
     expect(r.gradSum.some((g) => g !== 0)).toBe(true);
+  });
+
+  it('computes convolutions natively or as im2col with the same results', () => {
+    expect(tiny.convolutionMode).toBe('im2col'); // 'auto' on the cpu backend
+    const b = randomBatch(2, 30, 10);
+    const native = new GradientComputer(tiny.spec, { parameters: tiny.getParameters(), convolution: 'native' });
+    try {
+      expect(native.convolutionMode).toBe('native');
+      const a = native.computeGradients(b);
+      const c = tiny.computeGradients(b);
+      expect(c.lossSum).toBeCloseTo(a.lossSum, 4);
+      expect(closeness(c.gradSum, a.gradSum, 1e-4, 1e-6)).toBeLessThan(1);
+      expect(closeness(tiny.predict(b.pixels), native.predict(b.pixels), 1e-5, 1e-6)).toBeLessThan(1);
+    } finally {
+      native.dispose();
+    }
+    // a 3x3 kernel over several channels, checked against tf.conv2d directly
+    const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const k = tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const ref = tf.conv2d(x, k, 1, 'valid');
+    const got = im2colConv2d(x, k);
+    expect(got.shape).toEqual([2, 5, 4, 5]);
+    expect(closeness(got.dataSync(), ref.dataSync(), 1e-5, 1e-5)).toBeLessThan(1);
+    tf.dispose([x, k, ref, got]);
+  });
+
+  it('matMulPlainGrads has the gradients of tf.matMul', () => {
+    const a = tf.randomNormal([5, 7], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const b = tf.randomNormal([7, 4], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const c = tf.randomNormal([5, 4], 0, 1, 'float32', 5);
+    const f = (mm: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D) => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(mm(x as tf.Tensor2D, y as tf.Tensor2D), c)))([a, b]);
+    const [ga, gb] = f(matMulPlainGrads);
+    const [ra, rb] = f((x, y) => tf.matMul(x, y));
+    expect(closeness(ga.dataSync(), ra.dataSync(), 1e-5, 1e-6)).toBeLessThan(1);
+    expect(closeness(gb.dataSync(), rb.dataSync(), 1e-5, 1e-6)).toBeLessThan(1);
+    tf.dispose([a, b, c, ga, gb, ra, rb]);
   });
 
   it('computes net1 gradients like the model itself', () => {

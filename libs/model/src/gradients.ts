@@ -8,7 +8,9 @@
  *
  * The forward pass is written with tfjs ops on the model's own variables (the
  * same maths as the Sequential model's layers), so that dropout can use
- * explicit per-sample masks (see dropout.ts).
+ * explicit per-sample masks (see dropout.ts), and so that convolutions can be
+ * computed as im2col + matMul where the backend's own conv gradient is missing
+ * (wasm: no Conv2DBackpropFilter) or very slow (cpu: ~70 s per net2 sample).
  */
 import * as tf from '@tensorflow/tfjs';
 import { type FlipSpec, IMAGE_PIXELS, Rng, applyFlips, flipSpecFor } from '@kfkd/data';
@@ -53,9 +55,27 @@ export interface GradientComputerOptions {
   readonly seed?: number;
   /** Seed of the stream used for dropout seeds when a batch brings none (default 0). */
   readonly dropoutSeed?: number;
-  /** Samples per forward/backward pass; larger batches are processed in chunks and summed (default 128). */
+  /**
+   * Samples per forward/backward pass; larger batches are processed in chunks
+   * and summed. Default: 128 on the 'tensorflow' backend, 32 elsewhere (wasm
+   * runs out of its 4 GB heap on net2 at 128, and 32 is faster there).
+   */
   readonly chunkSize?: number;
+  /** How convolutions are computed (default 'auto'; see ConvolutionMode). */
+  readonly convolution?: ConvolutionMode;
 }
+
+/**
+ * 'native': tf.conv2d (its gradient needs the backend's Conv2DBackpropFilter:
+ * fast on tfjs-node, absent on wasm, extremely slow on cpu).
+ * 'im2col': the kernel-size shifted slices of the input concatenated along
+ * channels, times the kernel reshaped to [kh*kw*cin, cout]: the same sums in
+ * another order, with gradients from slice/concat/matMul only.
+ * 'auto': native on 'tensorflow' and GPU backends, im2col on 'cpu' and 'wasm'.
+ * Only gradient computations use it: evaluate() and predict() always use
+ * tf.conv2d, whose forward kernel every backend has.
+ */
+export type ConvolutionMode = 'auto' | 'native' | 'im2col';
 
 type Op =
   | { readonly kind: 'conv2d' | 'dense' | 'output'; readonly w: number }
@@ -73,8 +93,9 @@ export class GradientComputer {
   private readonly ops: Op[];
   private readonly dropout: DropoutLayerInfo[];
   private readonly dropoutRng: Rng;
-  private readonly chunkSize: number;
+  private readonly chunkOption: number | undefined;
   private readonly inputShape: number[];
+  private readonly convolution: ConvolutionMode;
 
   constructor(spec: NetSpec, options: GradientComputerOptions = {}) {
     this.spec = spec;
@@ -84,9 +105,12 @@ export class GradientComputer {
     this.flipSpec = flipSpecFor(spec.columns, spec.flipPairs);
     this.dropout = dropoutLayers(spec);
     this.dropoutRng = new Rng(options.dropoutSeed ?? 0);
-    this.chunkSize = options.chunkSize ?? 128;
-    if (!(Number.isInteger(this.chunkSize) && this.chunkSize > 0)) throw new RangeError(`chunkSize must be a positive integer, got ${this.chunkSize}`);
+    this.chunkOption = options.chunkSize;
+    if (this.chunkOption !== undefined && !(Number.isInteger(this.chunkOption) && this.chunkOption > 0)) {
+      throw new RangeError(`chunkSize must be a positive integer, got ${this.chunkOption}`);
+    }
     this.inputShape = inputShape(spec);
+    this.convolution = options.convolution ?? 'auto';
     let w = 0;
     let d = 0;
     this.ops = inferShapes(spec).map((s): Op => {
@@ -106,6 +130,18 @@ export class GradientComputer {
           return { kind: 'flatten' };
       }
     });
+  }
+
+  /** The convolution formulation computeGradients uses on the current backend. */
+  get convolutionMode(): 'native' | 'im2col' {
+    if (this.convolution !== 'auto') return this.convolution;
+    const backend = tf.getBackend();
+    return backend === 'cpu' || backend === 'wasm' ? 'im2col' : 'native';
+  }
+
+  /** Samples per forward/backward pass on the current backend. */
+  get chunkSize(): number {
+    return this.chunkOption ?? (tf.getBackend() === 'tensorflow' ? 128 : 32);
   }
 
   /** Number of trainable parameters. */
@@ -154,15 +190,17 @@ export class GradientComputer {
 
     const gradSum = new Float32Array(this.layout.size);
     let lossSum = 0;
-    for (let start = 0; start < n; start += this.chunkSize) {
-      const end = Math.min(n, start + this.chunkSize);
+    const chunk = this.chunkSize;
+    const convolution = this.convolutionMode;
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
       const m = end - start;
       const masks = seeds ? dropoutMasks(this.dropout, seeds.subarray(start, end)) : null;
       const out = tf.tidy(() => {
         const x = this.inputTensor(pixels, start, end);
         const y = this.targetTensor(targets, start, end);
         const maskTensors = masks?.map((mk, j) => tf.tensor(mk, [m, ...this.dropout[j].shape], 'float32')) ?? null;
-        const { value, grads } = tf.variableGrads(() => this.lossSumOf(this.forward(x, maskTensors), y), this.vars);
+        const { value, grads } = tf.variableGrads(() => this.lossSumOf(this.forward(x, maskTensors, convolution), y), this.vars);
         return [value, ...this.vars.map((v) => grads[v.name])];
       });
       try {
@@ -186,9 +224,12 @@ export class GradientComputer {
   evaluate(batch: Batch): number {
     const n = this.sampleCount(batch);
     let lossSum = 0;
-    for (let start = 0; start < n; start += this.chunkSize) {
-      const end = Math.min(n, start + this.chunkSize);
-      const loss = tf.tidy(() => this.lossSumOf(this.forward(this.inputTensor(batch.pixels, start, end), null), this.targetTensor(batch.targets, start, end)));
+    const chunk = this.chunkSize;
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const loss = tf.tidy(() =>
+        this.lossSumOf(this.forward(this.inputTensor(batch.pixels, start, end), null, 'native'), this.targetTensor(batch.targets, start, end)),
+      );
       try {
         lossSum += loss.dataSync()[0];
       } finally {
@@ -202,9 +243,10 @@ export class GradientComputer {
   predict(pixels: Uint8Array): Float32Array {
     const n = this.imageCount(pixels);
     const out = new Float32Array(n * this.spec.outputs);
-    for (let start = 0; start < n; start += this.chunkSize) {
-      const end = Math.min(n, start + this.chunkSize);
-      const pred = tf.tidy(() => this.forward(this.inputTensor(pixels, start, end), null));
+    const chunk = this.chunkSize;
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const pred = tf.tidy(() => this.forward(this.inputTensor(pixels, start, end), null, 'native'));
       try {
         out.set(pred.dataSync() as Float32Array, start * this.spec.outputs);
       } finally {
@@ -249,12 +291,15 @@ export class GradientComputer {
   }
 
   /** The net's forward pass; `masks` null = dropout off. */
-  private forward(x: tf.Tensor, masks: tf.Tensor[] | null): tf.Tensor2D {
+  private forward(x: tf.Tensor, masks: tf.Tensor[] | null, convolution: 'native' | 'im2col'): tf.Tensor2D {
+    // wasm's transposed matMul (used by matMul's own gradient) is ~30x slower than its plain one.
+    const matMul = tf.getBackend() === 'wasm' ? matMulPlainGrads : plainMatMul;
+    const conv = convolution === 'im2col' ? (h: tf.Tensor4D, k: tf.Tensor4D) => im2colConv2d(h, k, matMul) : nativeConv2d;
     let h = x;
     for (const op of this.ops) {
       switch (op.kind) {
         case 'conv2d':
-          h = tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, this.vars[op.w] as tf.Tensor4D, 1, 'valid'), this.vars[op.w + 1]));
+          h = tf.relu(tf.add(conv(h as tf.Tensor4D, this.vars[op.w] as tf.Tensor4D), this.vars[op.w + 1]));
           break;
         case 'maxpool2d':
           h = tf.maxPool(h as tf.Tensor4D, op.size, op.size, 'valid');
@@ -267,7 +312,7 @@ export class GradientComputer {
           break;
         case 'dense':
         case 'output': {
-          const z = tf.add(tf.matMul(h as tf.Tensor2D, this.vars[op.w] as tf.Tensor2D), this.vars[op.w + 1]);
+          const z = tf.add(matMul(h as tf.Tensor2D, this.vars[op.w] as tf.Tensor2D), this.vars[op.w + 1]);
           h = op.kind === 'dense' ? tf.relu(z) : z;
           break;
         }
@@ -276,3 +321,46 @@ export class GradientComputer {
     return h as tf.Tensor2D;
   }
 }
+
+/** Valid, stride-1 convolution with the backend's Conv2D kernels. */
+function nativeConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+  return tf.conv2d(x, kernel, 1, 'valid');
+}
+
+/**
+ * Valid, stride-1 convolution as im2col + matMul: patches[n, oh, ow, (i*kw + j)*cin + c]
+ * = x[n, oh + i, ow + j, c], which is the row-major order of kernel[i, j, c, :].
+ */
+export function im2colConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = matMulPlainGrads): tf.Tensor4D {
+  const [n, h, w, cin] = x.shape;
+  const [kh, kw, , cout] = kernel.shape;
+  const oh = h - kh + 1;
+  const ow = w - kw + 1;
+  const shifted: tf.Tensor4D[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) shifted.push(kh === 1 && kw === 1 ? x : tf.slice(x, [0, i, j, 0], [n, oh, ow, cin]));
+  }
+  const patches = shifted.length === 1 ? shifted[0] : tf.concat(shifted, 3);
+  const y = matMul(tf.reshape(patches, [n * oh * ow, kh * kw * cin]), tf.reshape(kernel, [kh * kw * cin, cout]));
+  return tf.reshape(y, [n, oh, ow, cout]);
+}
+
+function plainMatMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(a, b);
+}
+
+/**
+ * a x b whose gradients (dy x b^T, a^T x dy) transpose explicitly instead of
+ * using matMul's transpose flags: same values, and on wasm ~30x faster.
+ */
+export const matMulPlainGrads: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)];
+    },
+  };
+}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;

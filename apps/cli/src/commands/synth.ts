@@ -1,12 +1,13 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { synthesize, synthesizeLookup, writeLookupTable, writeTestCsv, writeTrainingCsv } from '@kfkd/data';
+import { DEFAULT_LABEL_ALL_FRACTION, synthesize, synthesizeLookup, writeLookupTable, writeTestCsv, writeTrainingCsv } from '@kfkd/data';
 import { ensureParentDir } from '../files.ts';
-import { booleanOption, integerOption, stringOption } from '../options.ts';
+import { booleanOption, fractionOption, integerOption, stringOption } from '../options.ts';
 
 interface SynthFlags {
   rows: number;
+  labelAll: number;
   seed: number;
   out: string;
   test?: boolean;
@@ -21,18 +22,19 @@ export function synthCommand(): Command {
     )
     .addOption(integerOption('--rows <n>', 'number of faces', 2000, 1))
     .addOption(integerOption('--seed <n>', 'random seed; the same seed writes the same file', 42))
+    .addOption(fractionOption('--label-all <fraction>', 'share of rows that label all 30 columns (the rest label 8)', DEFAULT_LABEL_ALL_FRACTION))
     .addOption(stringOption('--out <file>', 'CSV file to write', 'training.csv'))
     .addOption(booleanOption('--test', 'write the test format (ImageId,Image) and a matching IdLookupTable.csv'))
     .addOption(stringOption('--lookup <file>', 'with --test: where to write the lookup table (default: IdLookupTable.csv beside --out)'))
     .action(async (flags: SynthFlags) => {
       const started = performance.now();
-      const { pixels, targets } = synthesize({ rows: flags.rows, seed: flags.seed });
+      const { pixels, targets } = synthesize({ rows: flags.rows, seed: flags.seed, labelAllFraction: flags.labelAll });
       await ensureParentDir(flags.out);
       if (flags.test) {
         const lookupFile = flags.lookup ?? join(dirname(flags.out), 'IdLookupTable.csv');
         await ensureParentDir(lookupFile);
         await writeTestCsv(flags.out, pixels);
-        const lookup = synthesizeLookup({ images: flags.rows, seed: flags.seed });
+        const lookup = synthesizeLookup({ images: flags.rows, seed: flags.seed, labelAllFraction: flags.labelAll });
         await writeLookupTable(lookupFile, lookup);
         console.log(`wrote ${lookupFile}: ${lookup.length} lookup rows`);
       } else {

@@ -7,7 +7,7 @@ const PUPIL = 0.03;
 
 /** The shadowed hollow around an eye; drawn before the brows so they stay on top. */
 export function drawEyeSocket(albedo: Layer, frame: Similarity, eye: EyeModel, look: Appearance): void {
-  fillEllipse(albedo, subFrame(frame, 0, -0.8), eye.halfWidth * 1.4, eye.halfWidth * 0.85, look.skin * 0.7, 0.35, 4 * scaleOf(frame));
+  fillEllipse(albedo, subFrame(frame, 0, -0.8), eye.halfWidth * 1.4, eye.halfWidth * 0.85, look.skin * 0.7, 0.35, 3 * scaleOf(frame));
 }
 
 /**
@@ -30,10 +30,11 @@ export function drawEye(albedo: Layer, frame: Similarity, eye: EyeModel, look: A
   for (let row = box.y0; row < box.y1; row++) {
     let u = mapX(inv, box.x0 + 0.5, row + 0.5);
     let v = mapY(inv, box.x0 + 0.5, row + 0.5);
+    const rowStart = row * SIDE;
     for (let col = box.x0; col < box.x1; col++, u += inv.a, v += inv.b) {
       const dUpper = Math.sqrt(u * u + (v - upperC) * (v - upperC)) - upperR;
       const dLower = Math.sqrt(u * u + (v - lowerC) * (v - lowerC)) - lowerR;
-      const i = row * SIDE + col;
+      const i = rowStart + col;
       const open = coverage(Math.max(dUpper, dLower) * s, 1);
       if (open > 0) {
         const across = u / w;

@@ -16,24 +16,25 @@ export function noseFrame(face: FaceModel): Similarity {
   return subFrame(face.pose, face.nose.u, face.nose.v);
 }
 
-/** Where the lips meet (closed) or the middle of the opening, at t = x / halfWidth in [-1, 1]. */
-export function mouthMidline(m: MouthModel, t: number): number {
-  return m.smile * (1 - t * t);
+/** Share of an opening that comes from the jaw dropping rather than the upper lip rising. */
+const JAW_SHARE = 0.75;
+
+/**
+ * The opening's top and bottom edges (the lips' inner edges) are `top * k`
+ * and `bottom * k` with k = 1 - t^2; both equal the midline when closed.
+ */
+export function openingCurves(m: MouthModel): { top: number; bottom: number } {
+  return { top: m.smile - (1 - JAW_SHARE) * m.open, bottom: m.smile + JAW_SHARE * m.open };
 }
 
-/** Half the height of the opening at t. */
-export function mouthHalfOpening(m: MouthModel, t: number): number {
-  return 0.5 * m.open * (1 - t * t);
-}
-
-/** Outer (skin-side) edge of the upper lip at t. */
+/** Outer (skin-side) edge of the upper lip at t: it rises upperLip * sqrt(k) above the opening. */
 export function upperLipEdge(m: MouthModel, t: number): number {
-  const k = 1 - t * t;
-  return mouthMidline(m, t) - mouthHalfOpening(m, t) - m.upperLip * Math.sqrt(Math.max(k, 0));
+  const k = Math.max(1 - t * t, 0);
+  return openingCurves(m).top * k - m.upperLip * Math.sqrt(k);
 }
 
-/** Outer (skin-side) edge of the lower lip at t. */
+/** Outer (skin-side) edge of the lower lip at t: it falls lowerLip * sqrt(k) below the opening. */
 export function lowerLipEdge(m: MouthModel, t: number): number {
-  const k = 1 - t * t;
-  return mouthMidline(m, t) + mouthHalfOpening(m, t) + m.lowerLip * Math.sqrt(Math.max(k, 0));
+  const k = Math.max(1 - t * t, 0);
+  return openingCurves(m).bottom * k + m.lowerLip * Math.sqrt(k);
 }

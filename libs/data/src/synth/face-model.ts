@@ -51,8 +51,9 @@ export interface NoseModel {
 /**
  * The mouth in its own frame: corners at (+-halfWidth, 0). With t = x/halfWidth
  * and k = 1 - t^2, the lips meet along y = smile*k; an open mouth parts them by
- * open*k; the upper lip's outer edge rises upperLip*sqrt(k) above the opening
- * and the lower lip's falls lowerLip*sqrt(k) below it.
+ * open*k, mostly by dropping the lower lip; the upper lip's outer edge rises
+ * upperLip*sqrt(k) above the opening and the lower lip's falls lowerLip*sqrt(k)
+ * below it (see face-frames.ts).
  */
 export interface MouthModel {
   /** Midpoint of the corners. */

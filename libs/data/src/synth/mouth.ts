@@ -1,5 +1,5 @@
 import type { Appearance, MouthModel } from './face-model.ts';
-import { lowerLipEdge, mouthHalfOpening, mouthMidline, upperLipEdge } from './face-frames.ts';
+import { lowerLipEdge, openingCurves, upperLipEdge } from './face-frames.ts';
 import { SIDE, coverage, pixelBox, type Layer } from './layer.ts';
 import { fillEllipse } from './shapes.ts';
 import { invert, mapX, mapY, scaleOf, subFrame, type Similarity } from './similarity.ts';
@@ -34,7 +34,7 @@ function paintLips(albedo: Layer, frame: Similarity, m: MouthModel, look: Appear
   const s = scaleOf(frame);
   const inv = invert(frame);
   const hw = m.halfWidth;
-  const h = 0.01;
+  const { top: topCurve, bottom: bottomCurve } = openingCurves(m);
   const upperColour = look.lips * 0.88;
   const lowerColour = Math.min(1, look.lips * 1.08);
   const lineColour = look.lips * 0.4;
@@ -42,32 +42,38 @@ function paintLips(albedo: Layer, frame: Similarity, m: MouthModel, look: Appear
   for (let row = y0; row < y1; row++) {
     let u = mapX(inv, x0 + 0.5, row + 0.5);
     let v = mapY(inv, x0 + 0.5, row + 0.5);
+    const rowStart = row * SIDE;
     for (let col = x0; col < x1; col++, u += inv.a, v += inv.b) {
       const t = Math.max(-1, Math.min(1, u / hw));
-      const upper = upperLipEdge(m, t);
-      const lower = lowerLipEdge(m, t);
-      // Vertical distances to the edges, turned into normal distances by the edges' slopes.
-      const tA = Math.max(-1, t - h);
-      const tB = Math.min(1, t + h);
-      const slopeUp = Math.min(MAX_SLOPE, Math.abs(upperLipEdge(m, tB) - upperLipEdge(m, tA)) / ((tB - tA) * hw));
-      const slopeLo = Math.min(MAX_SLOPE, Math.abs(lowerLipEdge(m, tB) - lowerLipEdge(m, tA)) / ((tB - tA) * hw));
+      const k = 1 - t * t;
+      const root = Math.sqrt(k);
+      const top = topCurve * k;
+      const bottom = bottomCurve * k;
+      // upperLipEdge(m, t) and lowerLipEdge(m, t), inlined: this loop is hot.
+      const upper = top - m.upperLip * root;
+      const lower = bottom + m.lowerLip * root;
+      // Vertical distances to the lip edges, made normal distances by the edges' slopes:
+      // d(c k)/dt = -2 c t and d(c sqrt(k))/dt = -c t / sqrt(k).
+      const rootSlope = t / Math.max(root, 0.05);
+      const slopeUp = Math.min(MAX_SLOPE, Math.abs(-2 * t * topCurve + m.upperLip * rootSlope) / hw);
+      const slopeLo = Math.min(MAX_SLOPE, Math.abs(-2 * t * bottomCurve - m.lowerLip * rootSlope) / hw);
       const dUp = (upper - v) / Math.sqrt(1 + slopeUp * slopeUp);
       const dLo = (v - lower) / Math.sqrt(1 + slopeLo * slopeLo);
       const d = Math.max(dUp, dLo, Math.abs(u) - hw);
       const cov = coverage(d * s, 1);
       if (cov === 0) continue;
-      const mid = mouthMidline(m, t);
+      const half = 0.5 * (bottom - top);
+      const mid = top + half;
       let c = v < mid ? upperColour : lowerColour;
-      const gap = mouthHalfOpening(m, t);
-      if (gap > 0) {
-        const inside = coverage((Math.abs(v - mid) - gap) * s, 1);
-        const topOfGap = mid - gap;
-        const tooth = teeth > 0 && v < topOfGap + teeth * (1 - t * t) ? TEETH : INSIDE;
+      if (half > 0) {
+        const inside = coverage((Math.abs(v - mid) - half) * s, 1);
+        const tooth = teeth > 0 && v < top + teeth * k ? TEETH : INSIDE;
         c += (tooth - c) * inside;
       }
-      const parting = coverage((Math.abs(v - mid) - gap - 0.35) * s, 1);
+      // A thin dark line where the lips meet, or along the inner edges of the lips when parted.
+      const parting = coverage((Math.abs(Math.abs(v - mid) - half) - 0.35) * s, 1);
       c += (lineColour - c) * parting * 0.8;
-      const i = row * SIDE + col;
+      const i = rowStart + col;
       albedo[i] += (c - albedo[i]) * cov;
     }
   }

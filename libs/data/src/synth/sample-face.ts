@@ -29,21 +29,40 @@ const PIVOT_Y = 56;
 
 /** Nominal geometry, face units (see face-model.ts), read off Kaggle's mean keypoints. */
 const NOMINAL = {
-  eyeU: 18.3,
-  eyeV: -18.15,
+  /** Midpoint between the eyes, and each eye's distance from it. */
+  eyesU: -0.3,
+  eyeU: 18.35,
+  eyeV: -18.35,
+  /** Mean gaze (image right) and how far each pupil turns towards the nose. */
+  gazeU: 0.45,
+  convergence: 0.3,
+  /** Pupils sit a little above the line through the corners. */
+  pupilV: -0.2,
   eyeHalfWidth: 7.1,
   /** Brow ends relative to the eye centre: towards the nose / beyond the outer corner, and above. */
   browInnerGap: 9.9,
   browOuterReach: 13.5,
   browInnerHeight: 8.4,
   browOuterHeight: 7.7,
+  /** The brows sit a little left of the eyes in Kaggle's means. */
+  browShiftU: -0.2,
+  noseU: 0.2,
+  mouthU: -0.1,
   noseV: 6.7,
   noseToMouth: 13.35,
   mouthHalfWidth: 15.2,
   headV: -8,
+  hairline: -41,
   headRx: 38.5,
   headRy: 47,
 } as const;
+
+/**
+ * Pseudo-yaw: a head turned by `yaw` (in [-1, 1]) is drawn frontal, but its
+ * parts slide sideways by these amounts (face units), nearer parts more, and
+ * the farther eye is foreshortened.
+ */
+const YAW = { nose: 2.5, mouth: 1.2, eyes: 0.8, head: -1.5, eyeNarrowing: 0.06 } as const;
 
 /** Keypoints must stay this far inside the image after posing. */
 const KEYPOINT_MARGIN = 1;
@@ -59,7 +78,7 @@ export function sampleFace(rng: Rng, range: PoseRange = DEFAULT_POSE_RANGE): Fac
   const leftBrow = sampleBrow(rng, leftEye, expression);
   const rightBrow = mirrorBrow(rng, leftBrow, leftEye, rightEye);
   const nose: NoseModel = {
-    u: 2.5 * yaw,
+    u: NOMINAL.noseU + YAW.nose * yaw,
     v: NOMINAL.noseV + rng.uniform(-2.5, 2.5),
     width: rng.uniform(0.85, 1.2),
     length: rng.uniform(12, 20),
@@ -82,10 +101,16 @@ interface Expression {
   readonly eyeOpen: number;
 }
 
+/** Brow raise is BROW_RAISE_MAX * uniform^2: mostly small, mean a third of the maximum. */
+const BROW_RAISE_MAX = 3.5;
+const MEAN_BROW_RAISE = BROW_RAISE_MAX / 3;
+const SMILE_RANGE = [-1.2, 1.5] as const;
+const MEAN_SMILE = (SMILE_RANGE[0] + SMILE_RANGE[1]) / 2;
+
 function sampleExpression(rng: Rng): Expression {
-  const browRaise = 3.5 * rng.next() ** 2;
-  const smile = rng.uniform(-1.2, 1.5);
-  const open = rng.next() < 0.4 ? rng.uniform(0.5, 4.5) : 0;
+  const browRaise = BROW_RAISE_MAX * rng.next() ** 2;
+  const smile = rng.uniform(...SMILE_RANGE);
+  const open = rng.next() < 0.3 ? rng.uniform(0.5, 4.5) : 0;
   return {
     browRaise,
     browInnerLift: rng.uniform(-0.8, 0.8),
@@ -97,22 +122,22 @@ function sampleExpression(rng: Rng): Expression {
 }
 
 function sampleEye(rng: Rng, side: Side, yaw: number, ex: Expression): EyeModel {
-  const halfWidth = NOMINAL.eyeHalfWidth * rng.uniform(0.88, 1.12) * (1 - 0.06 * yaw * side);
+  const halfWidth = NOMINAL.eyeHalfWidth * rng.uniform(0.88, 1.12) * foreshortening(yaw, side);
   const size = halfWidth / NOMINAL.eyeHalfWidth;
-  const gazeU = rng.uniform(-1.3, 1.3);
+  const gazeU = NOMINAL.gazeU + rng.uniform(-1.3, 1.3);
   const gazeV = rng.uniform(-0.5, 0.5);
-  const tilt = rng.uniform(-3, 6) * DEG;
+  const tilt = rng.uniform(-4, 4.5) * DEG;
   return {
     side,
-    u: side * NOMINAL.eyeU * rng.uniform(0.93, 1.07) + 0.8 * yaw,
+    u: eyesMidline(yaw) + side * NOMINAL.eyeU * rng.uniform(0.93, 1.07),
     v: NOMINAL.eyeV + rng.uniform(-1.5, 1.5),
     angle: -side * tilt,
     halfWidth,
     upperLid: clamp(rng.uniform(2.7, 3.7) * size + ex.eyeOpen, 2, 5),
     lowerLid: rng.uniform(1.6, 2.5) * size,
     // Eyes converge slightly: the pupils sit a little towards the nose.
-    pupilU: gazeU - side * 0.15,
-    pupilV: gazeV - 0.2,
+    pupilU: gazeU - side * NOMINAL.convergence,
+    pupilV: NOMINAL.pupilV + gazeV,
     irisRadius: rng.uniform(2.7, 3.4) * size,
     pupilRadius: rng.uniform(1.15, 1.6) * size,
   };
@@ -121,27 +146,26 @@ function sampleEye(rng: Rng, side: Side, yaw: number, ex: Expression): EyeModel 
 /** The other eye: mostly symmetric, with the same gaze and small differences. */
 function mirrorEye(rng: Rng, eye: EyeModel, yaw: number): EyeModel {
   const side: Side = -1;
-  const halfWidth = (eye.halfWidth / (1 - 0.06 * yaw)) * (1 + 0.06 * yaw) * rng.uniform(0.97, 1.03);
+  const halfWidth = (eye.halfWidth / foreshortening(yaw, eye.side)) * foreshortening(yaw, side) * rng.uniform(0.97, 1.03);
   return {
     ...eye,
     side,
-    u: -(eye.u - 0.8 * yaw) * rng.uniform(0.97, 1.03) + 0.8 * yaw,
+    u: eyesMidline(yaw) - (eye.u - eyesMidline(yaw)) * rng.uniform(0.97, 1.03),
     v: eye.v + rng.uniform(-0.6, 0.6),
     angle: -eye.angle + rng.uniform(-1.5, 1.5) * DEG,
     halfWidth,
     upperLid: eye.upperLid * rng.uniform(0.93, 1.07),
-    pupilU: eye.pupilU + 0.3,
+    pupilU: eye.pupilU + 2 * NOMINAL.convergence,
   };
 }
 
 function sampleBrow(rng: Rng, eye: EyeModel, ex: Expression): BrowModel {
-  const meanRaise = 3.5 / 3;
-  const lift = rng.uniform(-1.2, 1.2) + ex.browRaise - meanRaise;
-  const eyeU = Math.abs(eye.u);
+  const lift = rng.uniform(-1.2, 1.2) + ex.browRaise - MEAN_BROW_RAISE;
+  const u = eye.u + NOMINAL.browShiftU;
   return {
-    innerU: eye.side * (eyeU - NOMINAL.browInnerGap * rng.uniform(0.85, 1.15)),
+    innerU: u - eye.side * NOMINAL.browInnerGap * rng.uniform(0.85, 1.15),
     innerV: eye.v - NOMINAL.browInnerHeight - lift - ex.browInnerLift,
-    outerU: eye.side * (eyeU + NOMINAL.browOuterReach * rng.uniform(0.9, 1.1)),
+    outerU: u + eye.side * NOMINAL.browOuterReach * rng.uniform(0.9, 1.1),
     outerV: eye.v - NOMINAL.browOuterHeight - lift + rng.uniform(-1, 1),
     arch: rng.uniform(1, 3.5),
     thickness: rng.uniform(2, 3.6),
@@ -150,27 +174,30 @@ function sampleBrow(rng: Rng, eye: EyeModel, ex: Expression): BrowModel {
 
 /** The other brow: the same shape, placed the same way relative to its own eye. */
 function mirrorBrow(rng: Rng, brow: BrowModel, fromEye: EyeModel, toEye: EyeModel): BrowModel {
-  const fromU = Math.abs(fromEye.u);
-  const toU = Math.abs(toEye.u);
+  const from = fromEye.u + NOMINAL.browShiftU;
+  const to = toEye.u + NOMINAL.browShiftU;
+  const innerGap = fromEye.side * (from - brow.innerU);
+  const outerReach = fromEye.side * (brow.outerU - from);
   return {
     ...brow,
-    innerU: toEye.side * (toU - (fromU - Math.abs(brow.innerU)) * rng.uniform(0.95, 1.05)),
+    innerU: to - toEye.side * innerGap * rng.uniform(0.95, 1.05),
     innerV: toEye.v + (brow.innerV - fromEye.v) + rng.uniform(-0.7, 0.7),
-    outerU: toEye.side * (toU + (Math.abs(brow.outerU) - fromU) * rng.uniform(0.95, 1.05)),
+    outerU: to + toEye.side * outerReach * rng.uniform(0.95, 1.05),
     outerV: toEye.v + (brow.outerV - fromEye.v) + rng.uniform(-0.7, 0.7),
   };
 }
 
 function sampleMouth(rng: Rng, nose: NoseModel, yaw: number, ex: Expression): MouthModel {
   return {
-    u: 1.2 * yaw,
+    u: NOMINAL.mouthU + YAW.mouth * yaw,
     v: nose.v + NOMINAL.noseToMouth + rng.uniform(-2, 2),
     angle: rng.uniform(-2, 2) * DEG,
-    halfWidth: NOMINAL.mouthHalfWidth * rng.uniform(0.88, 1.12) + 0.8 * (ex.smile - 0.15),
+    // A smile widens the mouth.
+    halfWidth: NOMINAL.mouthHalfWidth * rng.uniform(0.88, 1.12) + 0.8 * (ex.smile - MEAN_SMILE),
     smile: ex.smile,
     open: ex.open,
-    upperLip: rng.uniform(2.2, 3.4),
-    lowerLip: rng.uniform(1.7, 2.7),
+    upperLip: rng.uniform(2.5, 3.7),
+    lowerLip: rng.uniform(1.8, 2.8),
   };
 }
 
@@ -179,12 +206,12 @@ function sampleHead(rng: Rng, yaw: number, left: BrowModel, right: BrowModel): H
   const hair: HairStyle = r < 0.08 ? 'bald' : r < 0.65 ? 'short' : 'long';
   // The hairline must clear the brows, arch included, at the midline and at their outer ends.
   const browTop = Math.min(left.innerV, right.innerV, left.outerV, right.outerV) - Math.max(left.arch, right.arch);
-  const hairline = Math.min(-41 + rng.uniform(-3, 4), browTop - 3);
+  const hairline = Math.min(NOMINAL.hairline + rng.uniform(-3, 4), browTop - 3);
   const outerU = Math.max(Math.abs(left.outerU), Math.abs(right.outerU)) + 3;
   const outerTop = Math.min(left.outerV, right.outerV) - 3;
   const maxCurve = Math.max(0, (outerTop - hairline) / (outerU * outerU));
   return {
-    u: -1.5 * yaw,
+    u: YAW.head * yaw,
     v: NOMINAL.headV,
     rx: NOMINAL.headRx * rng.uniform(0.93, 1.07),
     ry: NOMINAL.headRy * rng.uniform(0.96, 1.05),
@@ -207,7 +234,7 @@ function sampleAppearance(rng: Rng): Appearance {
     skin,
     hair: rng.next() < 0.75 ? rng.uniform(0.05, 0.3) : rng.uniform(0.3, 0.75),
     brow: skin * rng.uniform(0.3, 0.6),
-    lips: skin * rng.uniform(0.62, 0.82),
+    lips: skin * rng.uniform(0.55, 0.78),
     sclera: rng.uniform(0.6, 0.92),
     iris: rng.uniform(0.12, 0.5),
     lash: rng.uniform(0.04, 0.2),
@@ -234,6 +261,16 @@ function samplePose(rng: Rng, range: PoseRange, parts: Omit<FaceModel, 'pose'>):
     if (keypoints.every((k) => k >= KEYPOINT_MARGIN && k <= IMAGE_SIDE - KEYPOINT_MARGIN)) return pose;
   }
   return similarity(1, 0, PIVOT_X, PIVOT_Y);
+}
+
+/** The eyes' midpoint, slid by yaw. */
+function eyesMidline(yaw: number): number {
+  return NOMINAL.eyesU + YAW.eyes * yaw;
+}
+
+/** Width factor of the eye on `side` when the head is turned by `yaw`: the eye turned away looks narrower. */
+function foreshortening(yaw: number, side: Side): number {
+  return 1 - YAW.eyeNarrowing * yaw * side;
 }
 
 function clamp(x: number, lo: number, hi: number): number {

@@ -21,12 +21,13 @@ export function fillEllipse(layer: Layer, t: Similarity, rx: number, ry: number,
   for (let row = box.y0; row < box.y1; row++) {
     let u = mapX(inv, box.x0 + 0.5, row + 0.5);
     let v = mapY(inv, box.x0 + 0.5, row + 0.5);
+    const rowStart = row * SIDE;
     for (let col = box.x0; col < box.x1; col++, u += inv.a, v += inv.b) {
       const q2 = u * u * irx2 + v * v * iry2;
       if (q2 >= qOut2) continue;
       const c = q2 <= qIn2 ? 1 : coverage(ellipseDistance(u, v, irx2, iry2, rx, ry) * s, edge);
       if (c === 0) continue;
-      const i = row * SIDE + col;
+      const i = rowStart + col;
       layer[i] += (value - layer[i]) * c * opacity;
     }
   }
@@ -60,15 +61,16 @@ export function fillBox(layer: Layer, t: Similarity, hw: number, hh: number, rou
   if (!box) return;
   const inv = invert(t);
   const r = Math.min(round, hw, hh);
-  const inner = -r - edge / s; // deeper inside than this along both axes means fully covered
+  const inner = Math.min(0, r - (0.5 * edge) / s); // at least this deep inside along both axes: fully covered
   for (let row = box.y0; row < box.y1; row++) {
     let u = mapX(inv, box.x0 + 0.5, row + 0.5);
     let v = mapY(inv, box.x0 + 0.5, row + 0.5);
+    const rowStart = row * SIDE;
     for (let col = box.x0; col < box.x1; col++, u += inv.a, v += inv.b) {
       const qx = Math.abs(u) - hw + r;
       const qy = Math.abs(v) - hh + r;
       if (qx < inner && qy < inner) {
-        const i = row * SIDE + col;
+        const i = rowStart + col;
         layer[i] += (value - layer[i]) * opacity;
         continue;
       }
@@ -78,11 +80,13 @@ export function fillBox(layer: Layer, t: Similarity, hw: number, hh: number, rou
       const d = outside + Math.min(Math.max(qx, qy), 0) - r;
       const c = coverage(d * s, edge);
       if (c === 0) continue;
-      const i = row * SIDE + col;
+      const i = rowStart + col;
       layer[i] += (value - layer[i]) * c * opacity;
     }
   }
 }
+
+const SEGMENT_FIELDS = 7;
 
 /**
  * Strokes a polyline `points` = [u0, v0, u1, v1, ...] whose half-width varies
@@ -113,34 +117,48 @@ export function strokePolyline(
   }
   const box = pixelBox(t, uMin - pad, vMin - pad, uMax + pad, vMax + pad);
   if (!box) return;
+  // Per segment: start, direction, 1/length^2, start radius, radius change.
+  const segs = new Float64Array(SEGMENT_FIELDS * (n - 1));
+  for (let k = 0, o = 0; k + 1 < n; k++, o += SEGMENT_FIELDS) {
+    const du = points[2 * k + 2] - points[2 * k];
+    const dv = points[2 * k + 3] - points[2 * k + 1];
+    const len2 = du * du + dv * dv;
+    segs[o] = points[2 * k];
+    segs[o + 1] = points[2 * k + 1];
+    segs[o + 2] = du;
+    segs[o + 3] = dv;
+    segs[o + 4] = len2 > 0 ? 1 / len2 : 0;
+    segs[o + 5] = radii[k];
+    segs[o + 6] = radii[k + 1] - radii[k];
+  }
   const inv = invert(t);
   for (let row = box.y0; row < box.y1; row++) {
     let u = mapX(inv, box.x0 + 0.5, row + 0.5);
     let v = mapY(inv, box.x0 + 0.5, row + 0.5);
+    const rowStart = row * SIDE;
     for (let col = box.x0; col < box.x1; col++, u += inv.a, v += inv.b) {
       // The nearest point of the centreline decides; its radius is interpolated along its segment.
       let best = Infinity;
       let radius = 0;
-      for (let k = 0; k + 1 < n; k++) {
-        const u0 = points[2 * k];
-        const v0 = points[2 * k + 1];
-        const du = points[2 * k + 2] - u0;
-        const dv = points[2 * k + 3] - v0;
-        const len2 = du * du + dv * dv;
-        let h = len2 > 0 ? ((u - u0) * du + (v - v0) * dv) / len2 : 0;
+      for (let o = 0; o < segs.length; o += SEGMENT_FIELDS) {
+        const pu = u - segs[o];
+        const pv = v - segs[o + 1];
+        const du = segs[o + 2];
+        const dv = segs[o + 3];
+        let h = (pu * du + pv * dv) * segs[o + 4];
         h = h < 0 ? 0 : h > 1 ? 1 : h;
-        const eu = u - u0 - h * du;
-        const ev = v - v0 - h * dv;
+        const eu = pu - h * du;
+        const ev = pv - h * dv;
         const dist2 = eu * eu + ev * ev;
         if (dist2 < best) {
           best = dist2;
-          radius = radii[k] + (radii[k + 1] - radii[k]) * h;
+          radius = segs[o + 5] + segs[o + 6] * h;
         }
       }
       const d = Math.sqrt(best) - radius;
       const c = coverage(d * s, edge);
       if (c === 0) continue;
-      const i = row * SIDE + col;
+      const i = rowStart + col;
       layer[i] += (value - layer[i]) * c * opacity;
     }
   }

@@ -1,0 +1,52 @@
+/**
+ * A training run's directory: the resolved configuration (config.json), the
+ * epoch history as it grows (history.jsonl, appended after every epoch so a
+ * crash loses at most the epoch in flight) and the final model in tfjs Layers
+ * format in `model/` (model.json, weights.bin, kfkd-spec.json), a directory
+ * of its own because it is replaced atomically as a whole.
+ */
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { saveParameters } from '../model-io.ts';
+import type { NetSpec } from '../net-specs.ts';
+import { type EpochRecord, historyLine, parseHistory } from './history.ts';
+
+export const CONFIG_FILE = 'config.json';
+export const HISTORY_FILE = 'history.jsonl';
+export const MODEL_DIR = 'model';
+
+export class RunDirectory {
+  private constructor(readonly path: string) {}
+
+  /** Creates (or reuses) `path`, writes config.json and starts an empty history. */
+  static async create(path: string, config: Readonly<Record<string, unknown>>): Promise<RunDirectory> {
+    await mkdir(path, { recursive: true });
+    const run = new RunDirectory(path);
+    await writeAtomically(join(path, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+    await writeFile(join(path, HISTORY_FILE), '');
+    return run;
+  }
+
+  async appendEpoch(record: EpochRecord): Promise<void> {
+    await appendFile(join(this.path, HISTORY_FILE), historyLine(record));
+  }
+
+  /** Saves the model into `<run>/model`, replacing an earlier save atomically; returns its directory. */
+  async saveModel(spec: NetSpec, parameters: Float32Array): Promise<string> {
+    const dir = join(this.path, MODEL_DIR);
+    await saveParameters(spec, parameters, dir);
+    return dir;
+  }
+}
+
+/** Reads `<dir>/history.jsonl` (or a history file given directly). */
+export async function readHistory(dirOrFile: string): Promise<EpochRecord[]> {
+  const file = dirOrFile.endsWith('.jsonl') ? dirOrFile : join(dirOrFile, HISTORY_FILE);
+  return parseHistory(await readFile(file, 'utf8'), file);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, file);
+}

@@ -1,6 +1,6 @@
 import { DataFormatError } from '@kfkd/data';
 import { PlotInputError } from './plot/errors.ts';
-import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model';
+import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model/errors';
 
 /** Thrown when flags are inconsistent in a way commander cannot check (e.g. two flags that go together). */
 export class UsageError extends Error {

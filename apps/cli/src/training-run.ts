@@ -2,7 +2,7 @@
  * `kfkd train`: wires the data, the net, the backend, the trainer and its
  * observers (epoch table, progress line, run directory) together.
  */
-import type { KaggleTrainingData } from '@kfkd/data';
+import { readTrainingCsv } from '@kfkd/data';
 import {
   EPOCH_TABLE_HEADER,
   GradientComputer,
@@ -28,7 +28,9 @@ import type { TrainFlags } from './commands/train.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
 
-export async function runTraining(flags: TrainFlags, data: KaggleTrainingData): Promise<void> {
+export async function runTraining(flags: TrainFlags): Promise<void> {
+  // Read the data first: a bad file should fail before any backend starts.
+  const data = await readTrainingCsv(flags.data);
   const base = netSpec(flags.net);
   const chosen = flags.cols ? specialistSpecForKeypoints(base, parseKeypoints(flags.cols)) : base;
   const prepared = prepareTrainingData(data, chosen, flags.seed);

@@ -19,6 +19,7 @@ import { type DropoutLayerInfo, dropoutLayers, dropoutMasks } from './dropout.ts
 import { SizeMismatchError } from './errors.ts';
 import { type NetSpec, inferShapes, inputShape } from './net-specs.ts';
 import { type ParamLayout, paramLayout } from './param-layout.ts';
+import { wasmTrainingKernelsRegistered } from './wasm-training/register.ts';
 
 export interface Batch {
   /** n x 9216 raw pixels (0..255), row-major 96x96 per image. */
@@ -67,11 +68,13 @@ export interface GradientComputerOptions {
 
 /**
  * 'native': tf.conv2d (its gradient needs the backend's Conv2DBackpropFilter:
- * fast on tfjs-node, absent on wasm, extremely slow on cpu).
+ * fast on tfjs-node and on wasm with registerWasmTrainingKernels(), absent on
+ * stock wasm, extremely slow on cpu).
  * 'im2col': the kernel-size shifted slices of the input concatenated along
  * channels, times the kernel reshaped to [kh*kw*cin, cout]: the same sums in
  * another order, with gradients from slice/concat/matMul only.
- * 'auto': native on 'tensorflow' and GPU backends, im2col on 'cpu' and 'wasm'.
+ * 'auto': native on 'tensorflow', GPU backends and wasm with the training
+ * kernels; im2col on 'cpu' and stock 'wasm'.
  * Only gradient computations use it: evaluate() and predict() always use
  * tf.conv2d, whose forward kernel every backend has.
  */
@@ -136,7 +139,7 @@ export class GradientComputer {
   get convolutionMode(): 'native' | 'im2col' {
     if (this.convolution !== 'auto') return this.convolution;
     const backend = tf.getBackend();
-    return backend === 'cpu' || backend === 'wasm' ? 'im2col' : 'native';
+    return backend === 'cpu' || (backend === 'wasm' && !wasmTrainingKernelsRegistered()) ? 'im2col' : 'native';
   }
 
   /** Samples per forward/backward pass on the current backend. */
@@ -292,8 +295,8 @@ export class GradientComputer {
 
   /** The net's forward pass; `masks` null = dropout off. */
   private forward(x: tf.Tensor, masks: tf.Tensor[] | null, convolution: 'native' | 'im2col'): tf.Tensor2D {
-    // wasm's transposed matMul (used by matMul's own gradient) is ~30x slower than its plain one.
-    const matMul = tf.getBackend() === 'wasm' ? matMulPlainGrads : plainMatMul;
+    // The stock wasm transposed matMul (used by matMul's own gradient) is ~30x slower than its plain one.
+    const matMul = tf.getBackend() === 'wasm' && !wasmTrainingKernelsRegistered() ? matMulPlainGrads : plainMatMul;
     const conv = convolution === 'im2col' ? (h: tf.Tensor4D, k: tf.Tensor4D) => im2colConv2d(h, k, matMul) : nativeConv2d;
     let h = x;
     for (const op of this.ops) {

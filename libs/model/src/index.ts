@@ -14,6 +14,7 @@ export * from './early-stopping.ts';
 export * from './dropout.ts';
 export * from './gradients.ts';
 export * from './backend.ts';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernelsRegistered } from './wasm-training/register.ts';
 export * from './model-io.ts';
 export * from './saved-parameters.ts';
 export * from './training/step-plan.ts';

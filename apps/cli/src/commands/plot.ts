@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { ensureParentDir } from '../files.ts';
 import { stringOption } from '../options.ts';
-import { CURVE_METRICS, DEFAULT_HEIGHT, DEFAULT_WIDTH, renderCurvesPng, type CurveMetric } from '../plot/chart.ts';
-import { loadRunHistories, type RunHistory } from '../plot/histories.ts';
 import { writeFileAtomically } from '@kfkd/data';
+import { CURVE_METRICS, type CurveMetric } from '../plot/curve-metric.ts';
+import type { RunHistory } from '../plot/histories.ts';
 
 interface PlotFlags {
   history: string[];
@@ -22,6 +22,11 @@ export function plotCommand(): Command {
     .addOption(stringOption('--metric <name>', 'what the y axis shows: loss (MSE in scaled units) or rmse (pixels)', 'loss').choices(CURVE_METRICS))
     .action(async (flags: PlotFlags) => {
       const histories = typeof flags.history === 'string' ? [flags.history] : flags.history;
+      // Loaded on use: the charting libraries take a while to import.
+      const [{ loadRunHistories }, { DEFAULT_HEIGHT, DEFAULT_WIDTH, renderCurvesPng }] = await Promise.all([
+        import('../plot/histories.ts'),
+        import('../plot/chart.ts'),
+      ]);
       const runs = await loadRunHistories(histories);
       const { png, skipped } = await renderCurvesPng(runs, { metric: flags.metric });
       await ensureParentDir(flags.out);

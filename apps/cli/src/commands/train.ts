@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { readTrainingCsv } from '@kfkd/data';
-import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model';
-import { runTraining } from '../training-run.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
 import { envName, integerOption, numberOption, stringOption } from '../options.ts';
 
 export interface TrainFlags {
@@ -38,8 +36,8 @@ export function trainCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
     .addOption(stringOption('--init-from <dir>', 'start from a saved model\'s weights wherever shapes match (specialist pre-training)'))
     .action(async (flags: TrainFlags) => {
-      // Read the data first: a bad file should fail before any backend starts.
-      const data = await readTrainingCsv(flags.data);
-      await runTraining(flags, data);
+      // Loaded on use: TensorFlow.js takes seconds to import, which other commands need not pay.
+      const { runTraining } = await import('../training-run.ts');
+      await runTraining(flags);
     });
 }

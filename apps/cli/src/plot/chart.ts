@@ -9,11 +9,12 @@ import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { rmsePx } from '@kfkd/model';
+import { rmsePx } from '@kfkd/model/history';
 import type { RunHistory } from './histories.ts';
 
-export type CurveMetric = 'loss' | 'rmse';
-export const CURVE_METRICS: readonly CurveMetric[] = ['loss', 'rmse'];
+import type { CurveMetric } from './curve-metric.ts';
+
+export { CURVE_METRICS, type CurveMetric } from './curve-metric.ts';
 
 export const Y_TITLES: Readonly<Record<CurveMetric, string>> = {
   loss: 'loss (MSE, scaled)',

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, normalize, resolve } from 'node:path';
-import { HISTORY_FILE, parseHistory, type EpochRecord } from '@kfkd/model';
+import { HISTORY_FILE, parseHistory, type EpochRecord } from '@kfkd/model/history';
 import { PlotInputError } from './errors.ts';
 
 export interface RunHistory {

@@ -1,11 +1,9 @@
 /** Runs the real `kfkd` command in a child process, for the CLI's tests. */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 export const KFKD_BIN = fileURLToPath(new URL('../../bin/kfkd.js', import.meta.url));
-const run = promisify(execFile);
 
 export interface Outcome {
   code: number;
@@ -13,21 +11,31 @@ export interface Outcome {
   stderr: string;
 }
 
+// Children still running when a test file ends (a test timed out) are killed,
+// so no training process outlives the test run.
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function kfkd(...args: string[]): Promise<Outcome> {
   return kfkdWithEnv({}, ...args);
 }
 
-export async function kfkdWithEnv(env: Readonly<Record<string, string>>, ...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [KFKD_BIN, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+export function kfkdWithEnv(env: Readonly<Record<string, string>>, ...args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [KFKD_BIN, ...args],
+      { env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        running.delete(child);
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    running.add(child);
+  });
 }
 
 /** A failure the user can fix: exit code 1 and one line on stderr. */

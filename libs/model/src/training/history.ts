@@ -1,3 +1,6 @@
+/** The history file of a run directory: one JSON object per epoch. */
+export const HISTORY_FILE = 'history.jsonl';
+
 /** One row of the tutorial's epoch log, plus what it takes to reproduce it. */
 export interface EpochRecord {
   readonly epoch: number;

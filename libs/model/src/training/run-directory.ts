@@ -5,14 +5,13 @@
  * format in `model/` (model.json, weights.bin, kfkd-spec.json), a directory
  * of its own because it is replaced atomically as a whole.
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveParameters } from '../model-io.ts';
 import type { NetSpec } from '../net-specs.ts';
-import { type EpochRecord, historyLine, parseHistory } from './history.ts';
+import { HISTORY_FILE, type EpochRecord, historyLine } from './history.ts';
 
 export const CONFIG_FILE = 'config.json';
-export const HISTORY_FILE = 'history.jsonl';
 export const MODEL_DIR = 'model';
 
 export class RunDirectory {
@@ -37,12 +36,6 @@ export class RunDirectory {
     await saveParameters(spec, parameters, dir);
     return dir;
   }
-}
-
-/** Reads `<dir>/history.jsonl` (or a history file given directly). */
-export async function readHistory(dirOrFile: string): Promise<EpochRecord[]> {
-  const file = dirOrFile.endsWith('.jsonl') ? dirOrFile : join(dirOrFile, HISTORY_FILE);
-  return parseHistory(await readFile(file, 'utf8'), file);
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {

@@ -1,0 +1,62 @@
+/**
+ * The wasm training kernels, and the one call that puts them in place.
+ *
+ * Only the 'wasm' backend's entries of the kernel registry change, so the
+ * standard ops, their gradients, the Layers API and the saved model format
+ * are the same as everywhere else; a kernel replaced here stays reachable
+ * through stockKernel() for the cases it hands back.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-mat-mul.ts';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { captureStockKernel } from './stock-kernels.ts';
+import { sumConfig } from './sum.ts';
+
+/** Every kernel this package registers for the wasm backend. */
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  batchMatMulConfig,
+  sumConfig,
+];
+
+let registered = false;
+
+/**
+ * Registers the training kernels for the 'wasm' backend (idempotent). Call it
+ * after @tensorflow/tfjs-backend-wasm is imported (its import registers the
+ * stock kernels); before or after the backend is initialised both work.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  for (const config of WASM_TRAINING_KERNELS) {
+    const stock = captureStockKernel(config.kernelName);
+    if (stock) tf.unregisterKernel(config.kernelName, 'wasm');
+    // The stock setup (if any) still has to run when the backend initialises:
+    // the kernels hand some cases back to the stock function.
+    tf.registerKernel({ ...config, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc });
+  }
+  registered = true;
+}
+
+/**
+ * Puts the stock wasm kernels back (benchmarks compare the two; training has
+ * no reason to). Conv2DBackpropFilter then no longer exists on wasm.
+ */
+export function unregisterWasmTrainingKernels(): void {
+  if (!registered) return;
+  for (const config of WASM_TRAINING_KERNELS) {
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    const stock = captureStockKernel(config.kernelName);
+    if (stock) tf.registerKernel(stock);
+  }
+  registered = false;
+}
+
+/** Whether the training kernels are in place for the wasm backend. */
+export function wasmTrainingKernelsRegistered(): boolean {
+  return registered;
+}

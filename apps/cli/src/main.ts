@@ -6,6 +6,12 @@ import { synthCommand } from './commands/synth.ts';
 import { trainCommand } from './commands/train.ts';
 import { reportFailure } from './failure.ts';
 
+// `kfkd inspect x.csv | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('kfkd')
   .description('Train the facial-keypoint CNNs of the Kaggle Facial Keypoints tutorial, on one machine or across GPU nodes.')
   .showHelpAfterError('(run with --help for usage)')

@@ -14,7 +14,7 @@
  *  - the output layer is implied: dense, linear, `outputs` units, named 'output';
  *  - dropout `rate` is the drop probability, inverted scaling (x / (1 - rate)).
  */
-import { IMAGE_SIDE, KEYPOINT_COLUMNS, KEYPOINT_NAMES } from '@kfkd/data';
+import { FLIP_PAIRS, IMAGE_SIDE, KEYPOINT_COLUMNS, KEYPOINT_NAMES, flipPairsFor } from '@kfkd/data';
 import { InvalidSpecError, UnknownNetError, UnknownSpecialistError } from './errors.ts';
 
 /** 'flat': one 9216-vector per image (dense nets); 'image': 96x96x1 (conv nets, NHWC). */
@@ -170,14 +170,9 @@ function training(t: Partial<TrainingSpec> & Pick<TrainingSpec, 'maxEpochs' | 'l
   return { batchSize: 128, evalSize: 0.2, flip: false, earlyStopping: null, ...t };
 }
 
-/** Indices into KEYPOINT_COLUMNS of the tutorial's 12 flip pairs. */
-const GENERAL_FLIP_PAIRS: readonly (readonly [number, number])[] = [
-  [0, 2], [1, 3], [4, 8], [5, 9], [6, 10], [7, 11],
-  [12, 16], [13, 17], [14, 18], [15, 19], [22, 24], [23, 25],
-];
-
+/** The general nets predict all 30 columns and mirror with the tutorial's 12 flip pairs. */
 function general(s: Omit<NetSpec, 'outputs' | 'columns' | 'flipPairs'>): NetSpec {
-  return { ...s, outputs: KEYPOINT_COLUMNS.length, columns: [...KEYPOINT_COLUMNS], flipPairs: GENERAL_FLIP_PAIRS.map(([a, b]) => [a, b] as const) };
+  return { ...s, outputs: KEYPOINT_COLUMNS.length, columns: [...KEYPOINT_COLUMNS], flipPairs: FLIP_PAIRS.map(([a, b]) => [a, b] as const) };
 }
 
 const NETS: Readonly<Record<string, () => NetSpec>> = {
@@ -347,7 +342,7 @@ export function specialistSpecForKeypoints(base: NetSpec, keypoints: readonly st
     if (!(KEYPOINT_NAMES as readonly string[]).includes(k)) throw new InvalidSpecError(options.name ?? `${base.name}-specialist`, `unknown keypoint '${k}'`);
   }
   const columns = keypoints.flatMap((k) => [`${k}_x`, `${k}_y`]);
-  const flipPairs = options.flipPairs ?? defaultFlipPairs(columns);
+  const flipPairs = options.flipPairs ?? flipPairsFor(columns);
   const rows = options.rows ?? null;
   const spec: NetSpec = {
     name: options.name ?? (group > 0 ? `${base.name}-specialist-${group}` : `${base.name}-specialist-${keypoints.join('+')}`),
@@ -386,16 +381,6 @@ export function withTrainingRows(spec: NetSpec, rows: number): NetSpec {
     training: { ...spec.training, maxEpochs: specialistMaxEpochs(rows, spec.specialist.epochBudget) },
     specialist: { ...spec.specialist, rows },
   };
-}
-
-function defaultFlipPairs(columns: readonly string[]): [number, number][] {
-  const pairs: [number, number][] = [];
-  for (const [a, b] of GENERAL_FLIP_PAIRS) {
-    const i = columns.indexOf(KEYPOINT_COLUMNS[a]);
-    const j = columns.indexOf(KEYPOINT_COLUMNS[b]);
-    if (i >= 0 && j >= 0) pairs.push([i, j]);
-  }
-  return pairs;
 }
 
 // ---------------------------------------------------------------------------

@@ -26,3 +26,6 @@ try {
 } catch (error) {
   process.exitCode = reportFailure(error);
 }
+// Every command has finished its work (and awaited its writes) by now; the
+// multi-threaded wasm backend's worker threads would keep the process alive.
+process.exit(process.exitCode ?? 0);

@@ -7,7 +7,9 @@
  *    them fails cleanly here. Both register the tfjs backend name 'tensorflow'.
  *  - 'wasm': @tensorflow/tfjs-backend-wasm, its .wasm files located in node_modules,
  *    with the training kernels of ./wasm-training (the stock wasm backend
- *    cannot train conv nets: no Conv2DBackpropFilter, slow transposed matMul).
+ *    cannot train conv nets: no Conv2DBackpropFilter, slow transposed matMul),
+ *    multi-threaded in Node (KFKD_WASM_THREADS, default all cores; see
+ *    wasm-training/threads.ts).
  *  - 'cpu': the pure-JavaScript backend, always available.
  *  - 'auto': tfjs-node-gpu, then tfjs-node, then wasm (~100x faster than cpu
  *    at training), then cpu; says what it fell back from.
@@ -18,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_CHOICES, type BackendChoice } from './backend-choice.ts';
 import { type BackendAttempt, BackendUnavailableError } from './errors.ts';
 import { registerWasmTrainingKernels } from './wasm-training/register.ts';
+import { wasmThreadsWanted, withWasmThreads } from './wasm-training/threads.ts';
 
 export { BACKEND_CHOICES, type BackendChoice };
 
@@ -160,15 +163,29 @@ async function useWasm(load?: (pkg: string) => Promise<void>): Promise<Pick<Back
   if (load) await load(WASM);
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
+  const init = () => tf.setBackend('wasm');
+  let ok: boolean;
   if (!wasmPrepared && typeof process !== 'undefined' && process.versions?.node) {
     // In Node, point the emscripten loader at the .wasm files next to the package's main file.
     const { createRequire } = await import('node:module');
     const path = await import('node:path');
     const main = createRequire(import.meta.url).resolve(WASM);
     wasm.setWasmPaths(path.dirname(main) + '/');
+    wasmPrepared = true;
+    const threads = await wasmThreadsWanted();
+    try {
+      ok = threads > 1 ? await withWasmThreads(wasm, threads, main, init) : await init();
+    } catch {
+      // The threaded build could not start here: the single-threaded one still can.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setThreadsCount(1);
+      ok = await init();
+    }
+  } else {
+    wasmPrepared = true;
+    ok = await init();
   }
-  wasmPrepared = true;
-  if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend failed to initialise (are the .wasm files present?)");
+  if (!ok) throw new Error("the 'wasm' backend failed to initialise (are the .wasm files present?)");
   await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = wasm.getThreadsCount();

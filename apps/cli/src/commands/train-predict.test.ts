@@ -9,7 +9,7 @@ import { expectOneLineError, kfkd } from '../testing/kfkd-process.ts';
 // 0.88x the mean predictor), so it gets 1,200 fully labelled faces and small
 // batches: 60 epochs of 38 steps reach about 0.8x here.
 const NET1_EPOCHS = 60;
-const NET1_RUN = ['--net', 'net1', '--epochs', String(NET1_EPOCHS), '--batch', '32', '--backend', 'wasm'];
+const NET1_RUN = ['--net', 'net1', '--epochs', String(NET1_EPOCHS), '--batch', '32', '--backend', 'auto'];
 
 let dir: string;
 let training: string;

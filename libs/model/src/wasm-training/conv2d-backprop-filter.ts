@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { rowProducts } from './row-products.ts';
-import { type KernelArgs, asWasm, f32, makeF32 } from './wasm-backend.ts';
+import type { SimdLoops } from './simd/loops.ts';
+import { type KernelArgs, asWasm, f32, loopsOf, makeF32, offsetOf } from './wasm-backend.ts';
 
 export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const backend = asWasm(args.backend);
@@ -30,17 +31,48 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
+  const loops = loopsOf(backend);
+  // Every output column reads inside the image: no horizontal padding to fill.
+  const horizontalInside = padLeft === 0 && (outWidth - 1) * strideWidth + filterWidth <= inWidth;
   const geometry = { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft };
   const acc = rowProducts(backend, {
     lhsRows: filterHeight * filterWidth * inChannels,
     rhs: dy,
     rhsCols: outChannels,
     granule: outWidth,
-    fillLhsT: (patchesT, first, count) => fillPatchesT(patchesT, f32(backend, x), first / outWidth, count / outWidth, geometry),
+    fillLhsT: (patchesT, first, count, patchesOffset) => {
+      const rows = { row0: first / outWidth, rows: count / outWidth };
+      if (loops && horizontalInside) gatherPatchesT(loops, patchesOffset, offsetOf(backend, x), patchesT, rows, geometry);
+      else fillPatchesT(patchesT, f32(backend, x), rows.row0, rows.rows, geometry);
+    },
   });
   const out = makeF32(backend, [filterHeight, filterWidth, inChannels, outChannels]);
   f32(backend, out).set(acc);
   return out;
+}
+
+/**
+ * fillPatchesT for the common case (no horizontal padding) with the SIMD
+ * module's strided gather: one call per (output row, kernel row) copies the
+ * kw*cin rows of that block; rows of the kernel outside the image are zeros.
+ */
+export function gatherPatchesT(loops: SimdLoops, patchesOffset: number, xOffset: number, patchesT: Float32Array, chunk: { row0: number; rows: number }, g: Geometry): void {
+  const { inHeight, inWidth, inChannels: cin, outHeight, outWidth, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padTop } = g;
+  const cols = chunk.rows * outWidth;
+  const block = kw * cin;
+  for (let r = 0; r < chunk.rows; r++) {
+    const n = Math.floor((chunk.row0 + r) / outHeight);
+    const i = (chunk.row0 + r) % outHeight;
+    for (let p = 0; p < kh; p++) {
+      const h = i * sh + p - padTop;
+      const dst = p * block * cols + r * outWidth;
+      if (h < 0 || h >= inHeight) {
+        for (let t = 0; t < block; t++) patchesT.fill(0, dst + t * cols, dst + t * cols + outWidth);
+        continue;
+      }
+      loops.gather_rows(patchesOffset + dst * 4, xOffset + (n * inHeight + h) * inWidth * cin * 4, block, outWidth, cols * 4, sw * cin * 4);
+    }
+  }
 }
 
 interface Geometry {

@@ -86,7 +86,8 @@ describe('wasm training kernels', () => {
   });
 
   const poolCases: { name: string; x: number[]; size: number; stride: number; pad: 'valid' | 'same'; zeros: number }[] = [
-    { name: '2x2 stride 2 with ties at 0', x: [2, 8, 10, 3], size: 2, stride: 2, pad: 'valid', zeros: 0.6 },
+    { name: '2x2 stride 2, 8 channels, ties at 0 (SIMD loop)', x: [2, 8, 10, 8], size: 2, stride: 2, pad: 'valid', zeros: 0.6 },
+    { name: '2x2 stride 2, 3 channels, ties at 0 (TypeScript loop)', x: [2, 8, 10, 3], size: 2, stride: 2, pad: 'valid', zeros: 0.6 },
     { name: 'odd sizes (border rows dropped)', x: [2, 9, 7, 4], size: 2, stride: 2, pad: 'valid', zeros: 0.3 },
     { name: 'overlapping 3x3 stride 2, same padding', x: [1, 9, 9, 2], size: 3, stride: 2, pad: 'same', zeros: 0.3 },
   ];
@@ -99,6 +100,12 @@ describe('wasm training kernels', () => {
       }, 1e-7);
     });
   }
+
+  it('relu gradient (ReluGrad kernel) matches cpu, including a tail that is not a multiple of 4', async () => {
+    for (const shape of [[3, 10, 10, 8], [7, 3]]) {
+      await expectParity([t(shape, 18, 0.2), t(shape, 19)], (x, dy) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), dy)))(x), 1e-7);
+    }
+  });
 
   it('matMul with every transpose combination, and batched, matches cpu', async () => {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {

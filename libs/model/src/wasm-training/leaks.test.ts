@@ -10,7 +10,7 @@ import { selectBackend } from '../backend.ts';
 import { dropoutSeedsFor } from '../dropout.ts';
 import { GradientComputer } from '../gradients.ts';
 import { nesterovUpdate } from '../nesterov.ts';
-import { netSpec } from '../net-specs.ts';
+import { type LayerSpec, netSpec } from '../net-specs.ts';
 import { randomBatch } from '../test-fixtures.ts';
 
 afterAll(async () => {
@@ -29,7 +29,7 @@ describe('wasm training kernels: no leaks', () => {
     const base = netSpec('tinyconv-test');
     const spec = {
       ...base,
-      layers: base.layers.flatMap((l) => (l.type === 'maxpool2d' ? [l, { type: 'dropout' as const, name: `dropout-${l.name}`, rate: 0.3 }] : [l])),
+      layers: base.layers.flatMap((l): LayerSpec[] => (l.type === 'maxpool2d' ? [l, { type: 'dropout', name: `dropout-${l.name}`, rate: 0.3 }] : [l])),
       training: { ...base.training, flip: true },
     };
     const gc = new GradientComputer(spec, { seed: 5 });

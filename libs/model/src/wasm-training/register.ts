@@ -1,16 +1,19 @@
 /**
  * The wasm training kernels, and the one call that puts them in place.
  *
- * Only the 'wasm' backend's entries of the kernel registry change, so the
- * standard ops, their gradients, the Layers API and the saved model format
- * are the same as everywhere else; a kernel replaced here stays reachable
- * through stockKernel() for the cases it hands back.
+ * Only the 'wasm' backend's entries of the kernel registry change (plus
+ * Relu's gradient, which uses the new ReluGrad kernel where a backend has it
+ * and tfjs-core's formula elsewhere), so the standard ops, the Layers API and
+ * the saved model format are the same as everywhere else; a kernel replaced
+ * here stays reachable through stockKernel() for the cases it hands back.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { reluGradConfig, reluGradientConfig } from './relu-grad.ts';
 import { captureStockKernel } from './stock-kernels.ts';
 import { sumConfig } from './sum.ts';
 
@@ -21,9 +24,15 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   sumConfig,
+  reluGradConfig,
+  identityConfig,
 ];
 
+/** Gradients this package replaces (for every backend: each falls back to tfjs-core's formula without its kernel). */
+export const WASM_TRAINING_GRADIENTS: readonly tf.GradConfig[] = [reluGradientConfig];
+
 let registered = false;
+const stockGradients = new Map<string, tf.GradConfig>();
 
 /**
  * Registers the training kernels for the 'wasm' backend (idempotent). Call it
@@ -39,6 +48,11 @@ export function registerWasmTrainingKernels(): void {
     // the kernels hand some cases back to the stock function.
     tf.registerKernel({ ...config, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc });
   }
+  for (const config of WASM_TRAINING_GRADIENTS) {
+    const stock = tf.getGradient(config.kernelName);
+    if (stock && !stockGradients.has(config.kernelName)) stockGradients.set(config.kernelName, stock);
+    tf.registerGradient(config);
+  }
   registered = true;
 }
 
@@ -52,6 +66,10 @@ export function unregisterWasmTrainingKernels(): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     const stock = captureStockKernel(config.kernelName);
     if (stock) tf.registerKernel(stock);
+  }
+  for (const config of WASM_TRAINING_GRADIENTS) {
+    const stock = stockGradients.get(config.kernelName);
+    if (stock) tf.registerGradient(stock);
   }
   registered = false;
 }

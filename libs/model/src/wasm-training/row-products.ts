@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { stockKernel } from './stock-kernels.ts';
-import { type WasmBackend, dispose, f32, makeF32, runWasmKernel } from './wasm-backend.ts';
+import { type WasmBackend, dispose, f32, makeF32, offsetOf, runWasmKernel } from './wasm-backend.ts';
 
 /** Floats of one chunk's two operands; ~2 MB stays in L2/L3 while XNNPACK works. */
 const CHUNK_FLOATS = 1 << 19;
@@ -22,8 +22,8 @@ export interface RowProductsSpec {
   readonly rhsCols: number;
   /** m is taken in whole granules (e.g. the pixels of one output row). */
   readonly granule: number;
-  /** Writes lhsT[:, first .. first + count) as a [lhsRows, count] row-major block. */
-  fillLhsT(lhsT: Float32Array, first: number, count: number): void;
+  /** Writes lhsT[:, first .. first + count) as a [lhsRows, count] row-major block (`lhsT`, at byte `lhsOffset` of the heap). */
+  fillLhsT(lhsT: Float32Array, first: number, count: number, lhsOffset: number): void;
 }
 
 export function rowProducts(backend: WasmBackend, spec: RowProductsSpec): Float64Array {
@@ -46,7 +46,7 @@ export function rowProducts(backend: WasmBackend, spec: RowProductsSpec): Float6
       // by tensor id until that tensor is disposed.
       const rhsChunk = makeF32(backend, [1, count, n]);
       f32(backend, rhsChunk).set(f32(backend, rhs).subarray(first * n, (first + count) * n));
-      spec.fillLhsT(f32(backend, lhs), first, count);
+      spec.fillLhsT(f32(backend, lhs), first, count, offsetOf(backend, lhs));
       const part = runWasmKernel(matMul, backend, { a: lhs, b: rhsChunk }, { transposeA: false, transposeB: false });
       const p = f32(backend, part);
       for (let i = 0; i < acc.length; i++) acc[i] += p[i];

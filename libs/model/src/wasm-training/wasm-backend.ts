@@ -7,15 +7,16 @@
  * kernel takes its views after its last allocation, or takes them again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type SimdLoops, simdLoops } from './simd/loops.ts';
+import { type HeapMemory, type SimdLoops, simdLoops } from './simd/loops.ts';
 
 export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  incRef(dataId: tf.DataId): void;
   readonly dataIdMap: { get(dataId: tf.DataId): { readonly memoryOffset: number } | undefined };
   /** The emscripten module: its heap, and its memory (exported by the plain build, created in JS by the threaded one). */
-  readonly wasm: { readonly HEAPU8: Uint8Array; readonly wasmMemory?: WebAssembly.Memory; readonly asm?: { readonly memory?: WebAssembly.Memory } };
+  readonly wasm: { readonly HEAPU8: Uint8Array; readonly wasmMemory?: HeapMemory; readonly asm?: { readonly memory?: HeapMemory } };
 }
 
 /** What a kernel function receives. */

@@ -126,16 +126,28 @@ export interface SimdLoops {
   gather_rows(dst: number, src: number, rows: number, count: number, dstRowBytes: number, srcStepBytes: number): void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, SimdLoops>();
+/** A WebAssembly.Memory (typed here: the project's TypeScript libs have no WebAssembly declarations). */
+export interface HeapMemory {
+  readonly buffer: ArrayBufferLike;
+}
+
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+}
+
+const instances = new WeakMap<HeapMemory, SimdLoops>();
 
 /** The loops compiled against `memory` (cached per memory); null where WebAssembly SIMD is unavailable. */
-export function simdLoops(memory: WebAssembly.Memory): SimdLoops | null {
+export function simdLoops(memory: HeapMemory): SimdLoops | null {
   const cached = instances.get(memory);
   if (cached) return cached;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const bytes = assemble(SIMD_LOOPS, shared);
-  if (!WebAssembly.validate(bytes)) return null;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+  if (!wasm.validate(bytes)) return null;
+  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   const loops = instance.exports as unknown as SimdLoops;
   instances.set(memory, loops);
   return loops;

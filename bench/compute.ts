@@ -173,7 +173,7 @@ async function measureInChild(path: Path, net: string, o: Options): Promise<Meas
   const args = ['--import', 'tsx', fileURLToPath(new URL('./main.ts', import.meta.url)), 'compute-one', path, net, String(o.batch), String(o.repeat), String(o.cpuImages)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, KFKD_WASM_THREADS: threads }, maxBuffer: 1 << 24 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) return { imagesPerSecond: null, note: `failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}` };
+  if (!line) return { imagesPerSecond: null, note: `failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-1)[0]}` };
   return JSON.parse(line) as Measurement;
 }
 
@@ -182,7 +182,8 @@ export async function computeOne(args: string[]): Promise<void> {
   const [path, net, batch, repeat, cpuImages] = args;
   const m = await measure(path as Path, netSpec(net), { nets: [net], batch: Number(batch), repeat: Number(repeat), cpuImages: Number(cpuImages) });
   const info = await selectBackend(path === 'stock cpu' ? 'cpu' : 'wasm');
-  console.log(JSON.stringify({ ...m, note: `${m.note}; ${info.device}` }));
+  const device = path === 'stock wasm' ? info.device.replace(', training kernels', ', stock kernels') : info.device;
+  console.log(JSON.stringify({ ...m, note: `${m.note}; ${device}` }));
 }
 
 export async function compute(args: string[]): Promise<void> {

@@ -1,10 +1,12 @@
 /**
  * Benchmarks (they print; they are not tests). `npm run bench -- <name> [options]`.
  *   compute   images/s of a training step on stock cpu, stock wasm and the fast wasm path
+ *   sync      communication cost of a distributed step for net2 (gRPC vs raw TCP), no-op compute
  */
 import { compute, computeOne } from './compute.ts';
+import { sync } from './sync.ts';
 
-const BENCHMARKS: Record<string, (args: string[]) => Promise<void>> = { compute, 'compute-one': computeOne };
+const BENCHMARKS: Record<string, (args: string[]) => Promise<void>> = { compute, 'compute-one': computeOne, sync };
 
 const [name, ...args] = process.argv.slice(2);
 const run = name ? BENCHMARKS[name] : undefined;

@@ -1,5 +1,7 @@
 import { DataFormatError } from '@kfkd/data';
 import { PlotInputError } from './plot/errors.ts';
+import { CheckpointCorruptError, CheckpointMismatchError, CoordinatorConfigError, ListenError } from '@kfkd/coordinator/errors';
+import { WorkerConfigError, WorkerRefusedError } from '@kfkd/worker/errors';
 import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model/errors';
 
 /** Thrown when flags are inconsistent in a way commander cannot check (e.g. two flags that go together). */
@@ -33,6 +35,12 @@ const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [
   ModelLoadError,
   ModelSaveError,
   PlotInputError,
+  CheckpointCorruptError,
+  CheckpointMismatchError,
+  CoordinatorConfigError,
+  ListenError,
+  WorkerConfigError,
+  WorkerRefusedError,
 ];
 
 function isUserFacing(error: Error): boolean {

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
+import { coordinatorCommand } from './commands/coordinator.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { localCommand } from './commands/local.ts';
 import { plotCommand } from './commands/plot.ts';
 import { predictCommand } from './commands/predict.ts';
 import { synthCommand } from './commands/synth.ts';
 import { trainCommand } from './commands/train.ts';
+import { workerCommand } from './commands/worker.ts';
 import { reportFailure } from './failure.ts';
 
 // `kfkd inspect x.csv | head` closes the pipe early: that is not an error.
@@ -19,7 +22,10 @@ const program = new Command('kfkd')
   .addCommand(inspectCommand())
   .addCommand(plotCommand())
   .addCommand(trainCommand())
-  .addCommand(predictCommand());
+  .addCommand(predictCommand())
+  .addCommand(coordinatorCommand())
+  .addCommand(workerCommand())
+  .addCommand(localCommand());
 
 try {
   await program.parseAsync(process.argv);

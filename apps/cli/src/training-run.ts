@@ -2,66 +2,35 @@
  * `kfkd train`: wires the data, the net, the backend, the trainer and its
  * observers (epoch table, progress line, run directory) together.
  */
-import { readTrainingCsv } from '@kfkd/data';
 import {
   EPOCH_TABLE_HEADER,
   GradientComputer,
   LocalGradientSource,
   RunDirectory,
   epochTableRow,
-  initialParameters,
-  loadSavedParameters,
   meanPredictorLoss,
-  netSpec,
-  paramLayout,
-  prepareTrainingData,
   rmsePx,
   selectBackend,
-  specialistSpecForKeypoints,
   train,
-  transferParameters,
-  withTrainingOverrides,
-  withTrainingRows,
   type TrainerObserver,
 } from '@kfkd/model';
 import type { TrainFlags } from './commands/train.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
+import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
 export async function runTraining(flags: TrainFlags): Promise<void> {
-  // Read the data first: a bad file should fail before any backend starts.
-  const data = await readTrainingCsv(flags.data);
-  const base = netSpec(flags.net);
-  const chosen = flags.cols ? specialistSpecForKeypoints(base, parseKeypoints(flags.cols)) : base;
-  const prepared = prepareTrainingData(data, chosen, flags.seed);
-  const spec = withTrainingOverrides(withTrainingRows(chosen, prepared.train.rows), {
-    maxEpochs: flags.epochs,
-    batchSize: flags.batch,
-    learningRate: flags.lr,
-    momentum: flags.momentum,
-  });
+  const inputs = await loadTrainingInputs(flags);
+  const { data, spec, prepared } = inputs;
 
   const backend = await selectBackend(flags.backend);
   console.log(backend.message);
 
-  const parameters = initialParameters(spec, flags.seed);
-  if (flags.initFrom) {
-    const from = await loadSavedParameters(flags.initFrom);
-    const copied = transferParameters(paramLayout(from.spec), from.parameters, paramLayout(spec), parameters);
-    console.log(`initialised ${copied.length} of ${paramLayout(spec).entries.length} tensors from ${flags.initFrom} (${copied.join(', ')})`);
-  }
+  const parameters = await startingParameters(spec, flags, (line) => console.log(line));
 
-  const runDir = flags.runDir ?? `runs/${spec.name}-${timestamp()}`;
+  const runDir = flags.runDir ?? defaultRunDir(spec);
   const run = await RunDirectory.create(runDir, {
-    net: spec.name,
-    columns: spec.columns,
-    data: flags.data,
-    dataRows: data.rows,
-    trainRows: prepared.train.rows,
-    validRows: prepared.valid.rows,
-    epochs: spec.training.maxEpochs,
-    batchSize: spec.training.batchSize,
-    seed: flags.seed,
+    ...runConfig(flags, inputs),
     backend: backend.name,
     device: backend.device,
     initFrom: flags.initFrom ?? null,
@@ -117,14 +86,4 @@ export async function runTraining(flags: TrainFlags): Promise<void> {
     stopListening();
     computer.dispose();
   }
-}
-
-function parseKeypoints(list: string): string[] {
-  // Accept keypoint names or their _x/_y columns, e.g. nose_tip or nose_tip_x.
-  const names = list.split(',').map((s) => s.trim().replace(/_[xy]$/, '')).filter((s) => s.length > 0);
-  return [...new Set(names)];
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }

@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { integerOption, numberOption, stringOption } from '../options.ts';
+import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
+
+export interface CoordinatorFlags extends TrainingFlags {
+  listen: string;
+  minWorkers: number;
+  stepTimeout: number;
+  heartbeatTimeout: number;
+  tokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+}
+
+/** The flags of a coordinator beyond those of a training run (also used by `kfkd local`). */
+export function addCoordinatorFlags(command: Command, defaultListen: string): Command {
+  return command
+    .addOption(stringOption('--listen <host:port>', 'where workers connect (port 0: any free port, printed at start)', defaultListen))
+    .addOption(integerOption('--min-workers <n>', 'training waits while fewer workers are connected', 1, 1))
+    .addOption(numberOption('--step-timeout <seconds>', 'a worker that does not answer a task within this time is dropped (default 120)', (v) => v > 0, 'a positive number').default(120))
+    .addOption(
+      numberOption('--heartbeat-timeout <seconds>', 'an idle worker not heard from within this time is dropped (default 30)', (v) => v > 0, 'a positive number').default(30),
+    );
+}
+
+export function coordinatorCommand(): Command {
+  return addCoordinatorFlags(
+    addTrainingFlags(
+      new Command('coordinator').description(
+        'Coordinate distributed training: serve workers (`kfkd worker`) over gRPC, run the synchronous training loop with them, ' +
+          'checkpoint to the run directory every epoch and on SIGTERM (a restart with the same --run-dir resumes), and save the model as `kfkd train` does. ' +
+          'Workers authenticate with a shared token (--token-file or KFKD_TOKEN).',
+      ),
+    ),
+    '0.0.0.0:50051',
+  )
+    .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
+    .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
+    .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'))
+    .action(async (flags: CoordinatorFlags) => {
+      const { runCoordinator } = await import('../coordinator-run.ts');
+      await runCoordinator(flags);
+    });
+}

@@ -1,0 +1,62 @@
+/**
+ * Distributed training is single-process training: with the same seed,
+ * `kfkd local --workers N` gives the loss history of `kfkd train`, up to
+ * float rounding, for a conv net and for net1. Real processes on loopback.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameHistory, readHistory } from '../testing/cluster.ts';
+import { kfkd } from '../testing/kfkd-process.ts';
+
+let dir: string;
+let data: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kfkd-local-'));
+  data = join(dir, 'train.csv');
+  const synth = await kfkd('synth', '--rows', '150', '--label-all', '1', '--out', data);
+  expect(synth.code).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.each([
+  { net: 'tinyconv-test', backend: 'wasm', epochs: '3', workerCounts: [1, 2, 3] },
+  { net: 'net1', backend: 'cpu', epochs: '2', workerCounts: [2] },
+])('kfkd local with $net', ({ net, backend, epochs, workerCounts }) => {
+  const flags = (runDir: string): string[] => ['--net', net, '--data', data, '--epochs', epochs, '--batch', '32', '--backend', backend, '--run-dir', runDir];
+  let reference: Awaited<ReturnType<typeof readHistory>>;
+
+  beforeAll(async () => {
+    const runDir = join(dir, `${net}-train`);
+    const result = await kfkd('train', ...flags(runDir));
+    expect(result.code, result.stderr).toBe(0);
+    reference = await readHistory(runDir);
+    expect(reference).toHaveLength(Number(epochs));
+  });
+
+  it.each(workerCounts)('with %i workers gives the loss history of kfkd train and saves the model', async (workers) => {
+    const runDir = join(dir, `${net}-local-${workers}`);
+    const result = await kfkd('local', '--workers', String(workers), ...flags(runDir));
+    expect(result.code, result.stderr).toBe(0);
+    expectSameHistory(await readHistory(runDir), reference);
+    expect(result.stdout).toMatch(/Epoch \| {2}Train loss/);
+    expect(result.stdout).toMatch(/saved model to /);
+    for (let i = 1; i <= workers; i++) expect(result.stderr).toMatch(new RegExp(`\\[worker local-${i}\\] done: training is over`));
+    await stat(join(runDir, 'model', 'model.json'));
+    await stat(join(runDir, 'checkpoint.kfkd'));
+  });
+});
+
+it('kfkd predict works on the distributed run\'s model', async () => {
+  const test = join(dir, 'test.csv');
+  expect((await kfkd('synth', '--test', '--rows', '4', '--out', test)).code).toBe(0);
+  const out = join(dir, 'predictions.csv');
+  const result = await kfkd('predict', '--model', join(dir, 'tinyconv-test-local-2'), '--data', test, '--out', out);
+  expect(result.code, result.stderr).toBe(0);
+  await stat(out);
+});

@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { envName, stringOption } from '../options.ts';
+
+export interface WorkerFlags {
+  coordinator: string;
+  backend: BackendChoice;
+  id?: string;
+  tokenFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description(
+      'Compute gradients for a coordinator (`kfkd coordinator`): join it, receive a shard of the data, compute the tasks it sends, ' +
+        'and reconnect with backoff when it goes away. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
+        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow --id host-gpu1).',
+    )
+    .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'))
+    .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
+    .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
+    .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
+    .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .action(async (flags: WorkerFlags) => {
+      const { runWorker } = await import('../worker-run.ts');
+      await runWorker(flags);
+    });
+}

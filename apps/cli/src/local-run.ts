@@ -1,0 +1,93 @@
+/**
+ * `kfkd local`: a coordinator and N workers as child processes on loopback.
+ * The coordinator's epoch table goes to stdout, every process's log to
+ * stderr. Ctrl-C asks the coordinator to checkpoint and stop; when it exits,
+ * the workers are stopped; a second Ctrl-C (or our own exit) kills them all.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { TOKEN_ENV } from './cluster-flags.ts';
+import type { LocalFlags } from './commands/local.ts';
+import { UsageError } from './failure.ts';
+import { onInterrupt } from './signals.ts';
+
+const KFKD_BIN = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
+
+export async function runLocal(flags: LocalFlags): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_ENV]: randomBytes(24).toString('base64url') };
+  delete env.FORCE_COLOR;
+  const children = new Set<ChildProcess>();
+  const killAll = (): void => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  const start = (args: string[], onStderrLine?: (line: string) => void, stdoutToStdout = false): ChildProcess => {
+    const child = spawn(process.execPath, [KFKD_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    createInterface({ input: child.stdout! }).on('line', (line) => (stdoutToStdout ? process.stdout : process.stderr).write(line + '\n'));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      process.stderr.write(line + '\n');
+      onStderrLine?.(line);
+    });
+    return child;
+  };
+
+  const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
+  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  let workersStarted = false;
+  const startWorkers = (address: string): void => {
+    if (workersStarted) return;
+    workersStarted = true;
+    for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`]);
+  };
+  const coordinator = start(
+    coordinatorArgs,
+    (line) => {
+      const m = /\blistening on (\S+)/.exec(line);
+      // Workers connect to loopback whatever the coordinator bound (0.0.0.0 included).
+      if (m) startWorkers(`127.0.0.1:${m[1].slice(m[1].lastIndexOf(':') + 1)}`);
+    },
+    true,
+  );
+  const stopListening = onInterrupt(() => coordinator.kill('SIGTERM'));
+  try {
+    const code = await new Promise<number>((resolve) => coordinator.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
+    const workers = [...children];
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null || w.signalCode !== null) return resolve();
+            w.once('exit', () => resolve());
+            // Workers leave by themselves when training is over; otherwise ask, then insist.
+            const ask = setTimeout(() => w.kill('SIGTERM'), 2000);
+            const insist = setTimeout(() => w.kill('SIGKILL'), 10_000);
+            w.once('exit', () => {
+              clearTimeout(ask);
+              clearTimeout(insist);
+            });
+          }),
+      ),
+    );
+    if (code !== 0) throw new UsageError(`the coordinator exited with code ${code} (its messages are above)`);
+  } finally {
+    stopListening();
+    killAll();
+    process.off('exit', killAll);
+  }
+}
+
+/** The training flags as given, to pass on to the coordinator. */
+function trainingArgs(flags: LocalFlags): string[] {
+  const args = ['--net', flags.net, '--data', flags.data, '--batch', String(flags.batch), '--seed', String(flags.seed)];
+  if (flags.cols) args.push('--cols', flags.cols);
+  if (flags.epochs !== undefined) args.push('--epochs', String(flags.epochs));
+  if (flags.lr !== undefined) args.push('--lr', String(flags.lr));
+  if (flags.momentum !== undefined) args.push('--momentum', String(flags.momentum));
+  if (flags.runDir) args.push('--run-dir', flags.runDir);
+  if (flags.initFrom) args.push('--init-from', flags.initFrom);
+  return args;
+}

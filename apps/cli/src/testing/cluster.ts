@@ -1,0 +1,115 @@
+/**
+ * Long-running kfkd processes for the distributed-training tests: started on
+ * loopback, their output collected line by line, and always stopped (every
+ * process still running when a test file ends is killed).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, expect } from 'vitest';
+import { KFKD_BIN } from './kfkd-process.ts';
+
+export const TEST_TOKEN = 'test-token-4f9a';
+
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface KfkdProcess {
+  readonly child: ChildProcess;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  /** Resolves with the first line (past or future) of stdout or stderr matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export function startKfkd(args: readonly string[], env: Readonly<Record<string, string>> = {}): KfkdProcess {
+  const inherited = { ...process.env };
+  delete inherited.FORCE_COLOR;
+  const child = spawn(process.execPath, [KFKD_BIN, ...args], { env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let watchers: { pattern: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const onLine = (lines: string[]) => (line: string) => {
+    lines.push(line);
+    watchers = watchers.filter((w) => {
+      const m = w.pattern.exec(line);
+      if (m) w.resolve(m);
+      return !m;
+    });
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine(stdout));
+  createInterface({ input: child.stderr! }).on('line', onLine(stderr));
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? (signal ? 128 : 1));
+    }),
+  );
+  return {
+    child,
+    stdout,
+    stderr,
+    exited,
+    kill: (signal) => child.kill(signal),
+    waitFor(pattern, timeoutMs = 60_000) {
+      for (const line of [...stdout, ...stderr]) {
+        const m = pattern.exec(line);
+        if (m) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr:\n${stderr.join('\n')}`)), timeoutMs);
+        watchers.push({
+          pattern,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
+    },
+  };
+}
+
+/** Starts a coordinator on 127.0.0.1 port 0 and resolves with it and its port. */
+export async function startCoordinator(args: readonly string[]): Promise<{ coordinator: KfkdProcess; port: number }> {
+  const coordinator = startKfkd(['coordinator', '--listen', '127.0.0.1:0', ...args]);
+  const m = await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  return { coordinator, port: Number(m[1]) };
+}
+
+export function startWorker(port: number, id: string, backend: string, env: Readonly<Record<string, string>> = {}): KfkdProcess {
+  return startKfkd(['worker', '--coordinator', `127.0.0.1:${port}`, '--id', id, '--backend', backend], env);
+}
+
+export interface HistoryLine {
+  epoch: number;
+  train_loss: number;
+  valid_loss: number;
+}
+
+export async function readHistory(runDir: string): Promise<HistoryLine[]> {
+  const text = await readFile(join(runDir, 'history.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as HistoryLine);
+}
+
+/** Same epochs, and the same losses up to float rounding (parts are summed in another order). */
+export function expectSameHistory(actual: readonly HistoryLine[], expected: readonly HistoryLine[], relative = 1e-4): void {
+  expect(actual.map((h) => h.epoch)).toEqual(expected.map((h) => h.epoch));
+  actual.forEach((h, i) => {
+    for (const key of ['train_loss', 'valid_loss'] as const) {
+      const e = expected[i][key];
+      expect(Math.abs(h[key] - e), `epoch ${h.epoch} ${key}: ${h[key]} vs ${e}`).toBeLessThanOrEqual(relative * Math.abs(e));
+    }
+  });
+}

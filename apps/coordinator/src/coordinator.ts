@@ -1,0 +1,174 @@
+/**
+ * The coordinator of a distributed run: serves workers, runs the tutorial's
+ * training loop (train()) with the workers as its gradient source,
+ * checkpoints every epoch and on shutdown, and saves the final model.
+ *
+ * States (every transition is logged):
+ * - created:  constructed, run() not called yet
+ * - starting: loading a checkpoint, binding the server
+ * - running:  training (waiting for workers when there are too few)
+ * - stopping: training over or shutdown() called; saving, telling workers
+ * - stopped:  run() resolved
+ * - failed:   run() rejected (the first fatal error wins)
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { RunDirectory, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
+import { TokenCheck } from './auth.ts';
+import { type RunIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { WorkerPool } from './pool.ts';
+import { RemoteGradientSource } from './remote-source.ts';
+import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
+import { CoordinatorService } from './service.ts';
+
+export type CoordinatorState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface CoordinatorConfig {
+  /** The net, with its training settings resolved (epochs, batch size, schedules). */
+  readonly spec: NetSpec;
+  readonly data: TrainingData;
+  /** Initial parameters (ignored when a checkpoint is resumed). */
+  readonly parameters: Float32Array;
+  /** Seed of flips and dropout, as for `kfkd train`. */
+  readonly seed: number;
+  readonly runDir: string;
+  /** Written to config.json. */
+  readonly runConfig: Readonly<Record<string, unknown>>;
+  /** Settings a checkpoint must share to be resumed. */
+  readonly identity: RunIdentity;
+  /** HOST:PORT; port 0 picks a free one. */
+  readonly listen: string;
+  readonly token: string;
+  /** null: plaintext (loopback and trusted networks only). */
+  readonly tls: TlsFiles | null;
+  /** Training waits while fewer workers are connected (default 1). */
+  readonly minWorkers?: number;
+  /** A task not answered within this time drops its worker (default 120 s). */
+  readonly taskTimeoutMs?: number;
+  /** An idle worker silent for this long is dropped (default 30 s). */
+  readonly heartbeatTimeoutMs?: number;
+  readonly observers?: readonly TrainerObserver[];
+  readonly log: Logger;
+  /** Called once the server listens, with the bound port. */
+  readonly onListening?: (port: number) => void;
+  /** Called before training when a checkpoint is resumed. */
+  readonly onResume?: (state: TrainerState) => void;
+}
+
+export interface CoordinatorOutcome {
+  readonly result: TrainingResult;
+  readonly resumedFrom: TrainerState | null;
+  readonly modelDir: string;
+}
+
+export class Coordinator {
+  private currentState: CoordinatorState = 'created';
+  private readonly abort = new AbortController();
+  private pool: WorkerPool | null = null;
+
+  constructor(private readonly config: CoordinatorConfig) {
+    if (config.token.length === 0) throw new CoordinatorConfigError('a shared token is required (--token-file or KFKD_TOKEN)');
+  }
+
+  get state(): CoordinatorState {
+    return this.currentState;
+  }
+
+  /** Trains to the end (or until shutdown()), then stops. */
+  async run(): Promise<CoordinatorOutcome> {
+    if (this.currentState !== 'created') throw new Error(`run() called in state ${this.currentState}`);
+    this.transition('starting');
+    let server: grpc.Server | null = null;
+    let heartbeatTimer: NodeJS.Timeout | null = null;
+    try {
+      const { config } = this;
+      const resume = await loadCheckpoint(config.runDir, config.identity);
+      const run = await RunDirectory.create(config.runDir, config.runConfig);
+      if (resume) {
+        for (const record of resume.history) await run.appendEpoch(record);
+        config.log.info('resuming from checkpoint', { epoch: resume.epoch, step: resume.step, runDir: config.runDir });
+        config.onResume?.(resume);
+      }
+      const heartbeatTimeoutMs = config.heartbeatTimeoutMs ?? 30_000;
+      const pool = new WorkerPool({
+        data: config.data,
+        specJson: JSON.stringify(config.spec),
+        parameterCount: config.parameters.length,
+        minWorkers: config.minWorkers ?? 1,
+        taskTimeoutMs: config.taskTimeoutMs ?? 120_000,
+        heartbeatTimeoutMs,
+        log: config.log,
+      });
+      this.pool = pool;
+      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log);
+      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s));
+      server = bound.server;
+      const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+      config.log.info(`listening on ${host}:${bound.port}`, { tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off' });
+      config.onListening?.(bound.port);
+      heartbeatTimer = setInterval(() => pool.checkHeartbeats(), Math.min(1000, heartbeatTimeoutMs / 4));
+
+      this.transition('running');
+      const checkpoints: TrainerObserver = {
+        onEpoch: async (record, state) => {
+          await run.appendEpoch(record);
+          await saveCheckpoint(config.runDir, config.identity, state());
+        },
+      };
+      const result = await train({
+        spec: config.spec,
+        source: new RemoteGradientSource(pool, config.parameters.length, config.data.valid.rows),
+        trainRows: config.data.train.rows,
+        parameters: config.parameters,
+        seed: config.seed,
+        resume: resume ?? undefined,
+        observers: [checkpoints, ...(config.observers ?? [])],
+        signal: this.abort.signal,
+      });
+      this.transition('stopping');
+      service.stopAccepting();
+      if (result.stopReason === 'aborted') {
+        await saveCheckpoint(config.runDir, config.identity, result.state);
+        config.log.info('checkpoint saved', { epoch: result.state.epoch, step: result.state.step });
+      }
+      const modelDir = await run.saveModel(config.spec, result.parameters);
+      pool.stop(result.stopReason === 'aborted' ? 'shutdown' : 'finished');
+      await stopServer(server);
+      server = null;
+      this.transition('stopped');
+      return { result, resumedFrom: resume, modelDir };
+    } catch (error) {
+      this.pool?.stop('shutdown');
+      if (server) await stopServer(server, 0);
+      // Stopped while waiting for workers: the last epoch's checkpoint stands.
+      if (error instanceof CoordinatorStoppedError) this.config.log.info('stopped while waiting for workers; the last epoch checkpoint is kept');
+      this.transition('failed');
+      throw error;
+    } finally {
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
+    }
+  }
+
+  /**
+   * Stops after the step in flight, checkpoints and ends. Legal while
+   * running; when no step can finish (no workers), stops at once.
+   */
+  shutdown(): void {
+    if (this.currentState !== 'running') {
+      this.config.log.info('shutdown ignored', { state: this.currentState });
+      return;
+    }
+    this.config.log.info('shutting down after the step in flight');
+    this.abort.abort();
+    const pool = this.pool!;
+    if (pool.memberCount === 0) pool.stop('shutdown');
+    // A step that cannot finish within a task deadline will not: stop anyway.
+    setTimeout(() => pool.stop('shutdown'), this.config.taskTimeoutMs ?? 120_000).unref();
+  }
+
+  private transition(next: CoordinatorState): void {
+    this.config.log.info('coordinator state', { from: this.currentState, to: next });
+    this.currentState = next;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The trainer's GradientSource in distributed training: each step's global
+ * batch and the validation rows are computed by the workers (see pool.ts),
+ * and their sums are added up here in a fixed order (by batch position).
+ */
+import type { GradientSource, StepPlan, StepSums } from '@kfkd/model';
+import type { PartResult, WorkerPool } from './pool.ts';
+
+export class RemoteGradientSource implements GradientSource {
+  /** The epoch of the last training step: validation tasks are tagged with it. */
+  private epoch = 0;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly parameterCount: number,
+    private readonly validRows: number,
+  ) {}
+
+  async trainStep(parameters: Float32Array, plan: StepPlan): Promise<StepSums> {
+    this.epoch = plan.epoch;
+    const items = Array.from(plan.rows, (row, position) => ({ row, position }));
+    const parts = await this.pool.compute({
+      part: 'train',
+      epoch: plan.epoch,
+      step: plan.step,
+      parameters,
+      items,
+      flipMask: plan.flipMask,
+      dropoutSeed: plan.dropoutSeed,
+    });
+    checkCoverage(parts, items.length);
+    const gradSum = new Float32Array(this.parameterCount);
+    let lossSum = 0;
+    for (const part of parts) {
+      lossSum += part.lossSum;
+      const g = part.gradSum!;
+      for (let i = 0; i < g.length; i++) gradSum[i] += g[i];
+    }
+    return { lossSum, gradSum };
+  }
+
+  async validate(parameters: Float32Array): Promise<{ lossSum: number; count: number }> {
+    const items = Array.from({ length: this.validRows }, (_, row) => ({ row, position: row }));
+    const parts = await this.pool.compute({ part: 'valid', epoch: this.epoch, step: 0, parameters, items, flipMask: null, dropoutSeed: 0 });
+    checkCoverage(parts, items.length);
+    return { lossSum: parts.reduce((sum, p) => sum + p.lossSum, 0), count: this.validRows };
+  }
+
+  describe(): string {
+    return `distributed, ${this.pool.memberCount} workers`;
+  }
+}
+
+/** The pool guarantees it; a broken guarantee must never reach the parameters. */
+function checkCoverage(parts: readonly PartResult[], expected: number): void {
+  const count = parts.reduce((sum, p) => sum + p.count, 0);
+  if (count !== expected) throw new Error(`internal error: ${count} rows computed for a job of ${expected}`);
+}

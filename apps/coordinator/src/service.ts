@@ -1,0 +1,101 @@
+/**
+ * The gRPC edge of the coordinator: authenticates every call, checks every
+ * request, maps outcomes to status codes, and hands the rest to the pool.
+ * The only place that knows gRPC status codes.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
+import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportReply, TaskResult__Output } from '@kfkd/proto';
+import type { TokenCheck } from './auth.ts';
+import type { Logger } from './log.ts';
+import type { LeaveReason } from './membership.ts';
+import type { WorkerPool, WorkerStream } from './pool.ts';
+
+const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
+  left: grpc.status.CANCELLED,
+  'stream-closed': grpc.status.CANCELLED,
+  deadline: grpc.status.DEADLINE_EXCEEDED,
+  heartbeat: grpc.status.DEADLINE_EXCEEDED,
+  'invalid-message': grpc.status.INVALID_ARGUMENT,
+  replaced: grpc.status.ABORTED,
+  shutdown: grpc.status.UNAVAILABLE,
+};
+
+export class CoordinatorService {
+  private accepting = true;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly token: TokenCheck,
+    private readonly log: Logger,
+  ) {}
+
+  addToServer(server: grpc.Server): void {
+    const handlers: CoordinatorHandlers = {
+      Join: (call) => this.join(call),
+      Report: (call, callback) => this.report(call, callback),
+      Heartbeat: (call, callback) => this.heartbeat(call, callback),
+    };
+    server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
+  }
+
+  /** New joins are refused (UNAVAILABLE) from now on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  private join(call: grpc.ServerWritableStream<JoinRequest__Output, Command>): void {
+    const request = call.request;
+    const refuse = (code: grpc.status, details: string): void => {
+      this.log.warn('join refused', { worker: request.workerId, peer: call.getPeer(), code: grpc.status[code], details });
+      call.emit('error', { code, details });
+    };
+    if (!this.token.accepts(call.metadata)) return refuse(grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+    if (request.protocolVersion !== PROTOCOL_VERSION) {
+      return refuse(
+        grpc.status.FAILED_PRECONDITION,
+        `protocol version ${request.protocolVersion} is not supported: this coordinator speaks version ${PROTOCOL_VERSION}; run a worker of the same kfkd version`,
+      );
+    }
+    if (!WORKER_ID.test(request.workerId)) return refuse(grpc.status.INVALID_ARGUMENT, 'worker id must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
+    if (request.backend.length > 64 || request.device.length > 256) return refuse(grpc.status.INVALID_ARGUMENT, 'backend or device name too long');
+    if (!this.accepting) return refuse(grpc.status.UNAVAILABLE, 'the coordinator is shutting down');
+    const member = this.pool.join({ id: request.workerId, backend: request.backend, device: request.device }, streamOf(call));
+    call.on('cancelled', () => this.pool.leave(member.id, member.session, 'stream-closed', 'the worker closed its stream'));
+  }
+
+  private report(call: grpc.ServerUnaryCall<TaskResult__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {
+    if (!this.token.accepts(call.metadata)) return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    const outcome = this.pool.report(call.request);
+    if (outcome.ok) return callback(null, {});
+    const code = outcome.problem === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.FAILED_PRECONDITION;
+    if (outcome.problem === 'unknown-worker') this.log.warn('result from unknown worker refused', { worker: call.request.workerId, session: call.request.session });
+    callback({ code, details: `${outcome.problem}: ${outcome.detail}` });
+  }
+
+  private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatReply>, callback: grpc.sendUnaryData<HeartbeatReply>): void {
+    if (!this.token.accepts(call.metadata)) return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    const generation = this.pool.heartbeat(call.request.workerId, call.request.session);
+    if (generation === null) return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'unknown worker session: join again' });
+    callback(null, { generation });
+  }
+}
+
+/** Adapts a Join call to the pool's WorkerStream, with backpressure. */
+function streamOf(call: grpc.ServerWritableStream<JoinRequest__Output, Command>): WorkerStream {
+  return {
+    send: (command) =>
+      new Promise<void>((resolve, reject) => {
+        if (call.cancelled || call.writableEnded) return reject(new Error('stream closed'));
+        if (call.write(command)) resolve();
+        else call.once('drain', () => resolve());
+      }),
+    close: (reason, detail) => {
+      if (call.cancelled || call.writableEnded) return;
+      if (reason === 'finished') call.end();
+      else call.emit('error', { code: CLOSE_CODES[reason], details: `${reason}: ${detail}` });
+    },
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * A worker of distributed training: joins the coordinator, holds the shard it
+ * is sent, computes the tasks it is given, and reconnects with backoff
+ * whenever its session ends other than by the end of training.
+ *
+ * States (every transition is logged):
+ * - created:     constructed, run() not called yet
+ * - connecting:  Join sent, no Welcome yet
+ * - joined:      in a session: receiving shards and tasks
+ * - backing-off: the session ended; waiting before the next Join
+ * - stopped:     run() resolved (training over, or shutdown())
+ * - failed:      run() rejected: refused for good (wrong token, other protocol version)
+ */
+import * as grpc from '@grpc/grpc-js';
+import { type NetSpec, inferShapes } from '@kfkd/model';
+import {
+  type Command__Output,
+  type CoordinatorClient,
+  MESSAGE_SIZE_OPTIONS,
+  PROTOCOL_VERSION,
+  type Task__Output,
+  type Welcome__Output,
+  float32Bytes,
+  float32sOf,
+  kfkdProto,
+  tokenMetadata,
+} from '@kfkd/proto';
+import type { TaskCompute } from './compute.ts';
+import { WorkerRefusedError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { Backoff } from './reconnect.ts';
+import { type PartName, ShardStore } from './shard-store.ts';
+
+export type WorkerState = 'created' | 'connecting' | 'joined' | 'backing-off' | 'stopped' | 'failed';
+
+export interface WorkerConfig {
+  /** HOST:PORT of the coordinator. */
+  readonly coordinator: string;
+  readonly token: string;
+  /** Stable name, e.g. host-gpu0; a rejoin under it replaces the earlier session. */
+  readonly id: string;
+  readonly backend: { readonly name: string; readonly device: string };
+  readonly credentials: grpc.ChannelCredentials;
+  /** Builds the compute for a net; called once per distinct net. */
+  readonly makeCompute: (spec: NetSpec) => TaskCompute;
+  readonly log: Logger;
+  readonly backoff?: Backoff;
+}
+
+const CLIENT_OPTIONS: grpc.ChannelOptions = {
+  ...MESSAGE_SIZE_OPTIONS,
+  // No client keepalive pings: tfjs blocks this process's event loop while it
+  // computes, and a ping timeout timer that expires during a long task would
+  // close a healthy connection. The server pings us (generous timeout), and
+  // our heartbeats notice a coordinator that went away.
+  'grpc.keepalive_time_ms': -1,
+  // Reconnection is ours (Backoff); keep the channel's own retries short.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2000,
+};
+
+/** Heartbeats that fail in a row before the worker gives the session up. */
+const HEARTBEAT_FAILURES = 3;
+
+type SessionEnd = { readonly kind: 'finished' } | { readonly kind: 'stopped' } | { readonly kind: 'error'; readonly error: grpc.ServiceError; readonly welcomed: boolean };
+
+export class Worker {
+  private currentState: WorkerState = 'created';
+  private readonly backoff: Backoff;
+  private stopping = false;
+  private call: grpc.ClientReadableStream<Command__Output> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly computes = new Map<string, { compute: TaskCompute; spec: NetSpec }>();
+
+  constructor(private readonly config: WorkerConfig) {
+    this.backoff = config.backoff ?? new Backoff();
+  }
+
+  get state(): WorkerState {
+    return this.currentState;
+  }
+
+  /** Works until the coordinator ends training ('finished') or shutdown() ('stopped'). @throws WorkerRefusedError */
+  async run(): Promise<'finished' | 'stopped'> {
+    if (this.currentState !== 'created') throw new Error(`run() called in state ${this.currentState}`);
+    const Client = kfkdProto().kfkd.v1.Coordinator;
+    const client = new Client(this.config.coordinator, this.config.credentials, CLIENT_OPTIONS) as CoordinatorClient;
+    try {
+      for (;;) {
+        if (this.stopping) return this.finish('stopped');
+        this.transition('connecting');
+        const end = await this.session(client);
+        if (end.kind === 'finished' || end.kind === 'stopped') return this.finish(end.kind);
+        if (this.stopping) return this.finish('stopped');
+        const { code, details } = end.error;
+        if (code === grpc.status.UNAUTHENTICATED || (!end.welcomed && (code === grpc.status.FAILED_PRECONDITION || code === grpc.status.INVALID_ARGUMENT))) {
+          this.transition('failed');
+          throw new WorkerRefusedError(this.config.coordinator, `${grpc.status[code]}: ${details}`);
+        }
+        const delay = this.backoff.next();
+        this.config.log.warn('session ended; reconnecting', { code: grpc.status[code], details, inMs: delay });
+        this.transition('backing-off');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Leaves the coordinator and ends run(). Legal in any state before stopped/failed. */
+  shutdown(): void {
+    if (this.currentState === 'stopped' || this.currentState === 'failed') return;
+    this.stopping = true;
+    this.call?.cancel();
+    this.wake?.();
+  }
+
+  private session(client: CoordinatorClient): Promise<SessionEnd> {
+    const { config } = this;
+    const metadata = (): grpc.Metadata => tokenMetadata(config.token);
+    return new Promise<SessionEnd>((resolve) => {
+      const call = client.join({ protocolVersion: PROTOCOL_VERSION, workerId: config.id, backend: config.backend.name, device: config.backend.device }, metadata());
+      this.call = call;
+      let welcome: Welcome__Output | null = null;
+      let compute: TaskCompute | null = null;
+      let shard: ShardStore | null = null;
+      let finished = false;
+      let queue = Promise.resolve();
+      let heartbeat: NodeJS.Timeout | null = null;
+      let heartbeatFailures = 0;
+      let ended = false;
+      let firstTaskSeen = false;
+      const end = (outcome: SessionEnd): void => {
+        if (ended) return;
+        ended = true;
+        if (heartbeat) clearInterval(heartbeat);
+        this.call = null;
+        resolve(outcome);
+      };
+      const abandon = (why: string, fields: Record<string, string | number> = {}): void => {
+        config.log.error(why, fields);
+        call.cancel();
+      };
+
+      const runTask = async (task: Task__Output): Promise<void> => {
+        if (!welcome || !compute || !shard || ended) return;
+        if (!firstTaskSeen) {
+          firstTaskSeen = true;
+          config.log.info('first task of the session', { session: welcome.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
+        }
+        const parameters = float32sOf(task.parameters);
+        if (!parameters || parameters.length !== welcome.parameterCount) return abandon('task with wrong-size parameters', { task: task.taskId });
+        const part: PartName = task.part === 'PART_VALID' ? 'valid' : 'train';
+        let out;
+        try {
+          out = compute({ part, parameters, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, shard);
+        } catch (error) {
+          return abandon('task failed', { task: task.taskId, error: error instanceof Error ? error.message : String(error) });
+        }
+        await new Promise<void>((done) => {
+          client.report(
+            {
+              workerId: welcome!.workerId,
+              session: welcome!.session,
+              generation: task.generation,
+              taskId: task.taskId,
+              epoch: task.epoch,
+              step: task.step,
+              lossSum: out.lossSum,
+              gradSum: out.gradSum ? float32Bytes(out.gradSum) : Buffer.alloc(0),
+              count: out.count,
+            },
+            metadata(),
+            (error) => {
+              if (error) config.log.warn('result refused', { task: task.taskId, code: grpc.status[error.code], details: error.details });
+              done();
+            },
+          );
+        });
+      };
+
+      call.on('data', (command: Command__Output) => {
+        switch (command.command) {
+          case 'welcome': {
+            const w = command.welcome!;
+            let spec: NetSpec;
+            try {
+              spec = JSON.parse(w.specJson) as NetSpec;
+              inferShapes(spec);
+            } catch (error) {
+              return abandon('unusable net from the coordinator', { error: error instanceof Error ? error.message : String(error) });
+            }
+            let cached = this.computes.get(w.specJson);
+            if (!cached) {
+              cached = { compute: config.makeCompute(spec), spec };
+              this.computes.set(w.specJson, cached);
+            }
+            welcome = w;
+            compute = cached.compute;
+            shard = new ShardStore(spec.outputs);
+            this.backoff.reset();
+            this.transition('joined');
+            config.log.info('joined', { worker: w.workerId, session: w.session, generation: w.generation, net: spec.name, parameters: w.parameterCount });
+            heartbeat = setInterval(() => {
+              client.heartbeat({ workerId: w.workerId, session: w.session, generation: w.generation }, metadata(), { deadline: Date.now() + 10_000 }, (error) => {
+                if (!error) {
+                  heartbeatFailures = 0;
+                  return;
+                }
+                if (error.code === grpc.status.FAILED_PRECONDITION || error.code === grpc.status.UNAUTHENTICATED) return abandon('heartbeat refused', { details: error.details });
+                // Heartbeats can time out while a long task blocks this process: only several in a row count.
+                if (++heartbeatFailures >= HEARTBEAT_FAILURES) abandon('coordinator unreachable', { details: error.details });
+              });
+            }, w.heartbeatIntervalMs);
+            break;
+          }
+          case 'shard': {
+            const s = command.shard!;
+            queue = queue.then(() => {
+              if (!shard) return;
+              const part: PartName = s.part === 'PART_VALID' ? 'valid' : 'train';
+              try {
+                shard.drop(part, s.dropRows);
+                if (s.addRows.length > 0) shard.add(part, s.addRows, s.pixels, float32sOf(s.targets) ?? new Float32Array(0));
+              } catch (error) {
+                abandon('unusable shard update', { error: error instanceof Error ? error.message : String(error) });
+              }
+            });
+            break;
+          }
+          case 'task': {
+            const task = command.task!;
+            queue = queue.then(() => runTask(task));
+            break;
+          }
+          case 'finished':
+            finished = true;
+            config.log.info('training is over', { reason: command.finished!.reason });
+            break;
+        }
+      });
+      call.on('error', (error: grpc.ServiceError) => {
+        if (this.stopping && error.code === grpc.status.CANCELLED) return end({ kind: 'stopped' });
+        end({ kind: 'error', error, welcomed: welcome !== null });
+      });
+      call.on('end', () => {
+        if (finished) end({ kind: 'finished' });
+        else if (this.stopping) end({ kind: 'stopped' });
+        else end({ kind: 'error', error: Object.assign(new Error('stream ended'), { code: grpc.status.UNAVAILABLE, details: 'stream ended', metadata: new grpc.Metadata() }), welcomed: welcome !== null });
+      });
+    });
+  }
+
+  private finish(outcome: 'finished' | 'stopped'): 'finished' | 'stopped' {
+    this.transition('stopped');
+    return outcome;
+  }
+
+  private transition(next: WorkerState): void {
+    if (next === this.currentState) return;
+    this.config.log.info('worker state', { from: this.currentState, to: next });
+    this.currentState = next;
+  }
+}
+
+/** Channel credentials from PEM files: none (plaintext), TLS (`ca`), or mTLS (`ca` + `cert` + `key`). */
+export function channelCredentials(tls: { ca: Buffer | null; cert: Buffer | null; key: Buffer | null } | null): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls.ca, tls.key, tls.cert);
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench -- sync [--steps N]`: the communication cost of one
+ * synchronous step for net2 (parameters out to every worker, gradients back,
+ * averaging, Nesterov update) with 1, 2 and 4 workers whose compute does
+ * nothing, against the same bytes over a raw TCP socket (the ceiling).
+ * Workers are separate processes on loopback.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
+import { nesterovUpdate, netSpec, paramLayout, planStep } from '@kfkd/model';
+
+const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+
+export async function sync(args: string[]): Promise<void> {
+  const steps = Number(args[args.indexOf('--steps') + 1] || 10) || 10;
+  const spec = netSpec('net2');
+  const count = paramLayout(spec).size;
+  const batch = 128;
+  const bytesPerWorker = count * 4;
+  console.log(`net2: ${count.toLocaleString('en')} parameters (${(bytesPerWorker / 1e6).toFixed(1)} MB float32), batch ${batch}, ${steps} timed steps, no-op compute\n`);
+  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | avg+update ms');
+  for (const workers of [1, 2, 4]) {
+    const grpcMs = await grpcSteps(spec, count, batch, workers, steps);
+    const tcpMs = await tcpSteps(bytesPerWorker, workers, steps);
+    const updateMs = averagingAndUpdate(count, workers);
+    const mb = (2 * workers * bytesPerWorker) / 1e6;
+    console.log(
+      [
+        String(workers).padStart(7),
+        grpcMs.toFixed(1).padStart(12),
+        mb.toFixed(1).padStart(7),
+        ((mb / grpcMs) * 1000).toFixed(0).padStart(9),
+        tcpMs.toFixed(1).padStart(15),
+        ((mb / tcpMs) * 1000).toFixed(0).padStart(12),
+        `${((tcpMs / grpcMs) * 100).toFixed(0)}%`.padStart(8),
+        updateMs.toFixed(1).padStart(13),
+      ].join(' | '),
+    );
+  }
+  console.log('\nMB/step counts parameters out plus gradients back for every worker. Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
+}
+
+async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch: number, workers: number, steps: number): Promise<number> {
+  const rows = batch;
+  const data = {
+    columns: spec.columns,
+    train: { rows, pixels: new Uint8Array(rows * 9216), targets: new Float32Array(rows * spec.outputs) },
+    valid: { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) },
+    sourceRows: rows,
+  };
+  const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+  const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, taskTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
+  const service = new CoordinatorService(pool, new TokenCheck('bench'), quiet);
+  const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) => service.addToServer(s));
+  const children = Array.from({ length: workers }, (_, i) => spawn(process.execPath, [TSX, here('./sync-worker.ts'), String(port), `w${i}`], { stdio: 'inherit' }));
+  try {
+    const source = new RemoteGradientSource(pool, count, 0);
+    const parameters = new Float32Array(count).fill(0.01);
+    const velocity = new Float32Array(count);
+    const step = async (s: number): Promise<void> => {
+      const plan = planStep({ trainRows: rows, batchSize: batch, flip: false, seed: 1 }, 1, 0);
+      const sums = await source.trainStep(parameters, { ...plan, step: s });
+      nesterovUpdate(parameters, velocity, sums.gradSum, 0.01, 0.9, 1 / batch);
+    };
+    await step(0); // joins, ships the shard, warms up
+    await step(1);
+    const start = performance.now();
+    for (let s = 0; s < steps; s++) await step(s + 2);
+    return (performance.now() - start) / steps;
+  } finally {
+    pool.stop('finished');
+    await stopServer(server);
+    await Promise.all(children.map(exitOf));
+  }
+}
+
+async function tcpSteps(bytes: number, workers: number, steps: number): Promise<number> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const children = Array.from({ length: workers }, () => spawn(process.execPath, [TSX, here('./tcp-peer.ts'), String(port)], { stdio: 'inherit' }));
+  while (sockets.length < workers) await new Promise((r) => setTimeout(r, 10));
+  const payload = Buffer.alloc(bytes + 4, 1);
+  payload.writeUInt32LE(bytes, 0);
+  const roundTrip = (socket: Socket): Promise<void> =>
+    new Promise((resolve) => {
+      let received = 0;
+      const onData = (chunk: Buffer): void => {
+        received += chunk.length;
+        if (received >= bytes + 4) {
+          socket.off('data', onData);
+          resolve();
+        }
+      };
+      socket.on('data', onData);
+      socket.write(payload);
+    });
+  try {
+    for (let i = 0; i < 2; i++) await Promise.all(sockets.map(roundTrip));
+    const start = performance.now();
+    for (let s = 0; s < steps; s++) await Promise.all(sockets.map(roundTrip));
+    return (performance.now() - start) / steps;
+  } finally {
+    for (const s of sockets) s.end();
+    server.close();
+    await Promise.all(children.map(exitOf));
+  }
+}
+
+/** Coordinator-side arithmetic of a step: sum the workers' gradients in order, then the Nesterov update. */
+function averagingAndUpdate(count: number, workers: number): number {
+  const grads = Array.from({ length: workers }, () => new Float32Array(count).fill(0.001));
+  const parameters = new Float32Array(count);
+  const velocity = new Float32Array(count);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const start = performance.now();
+    const sum = new Float32Array(count);
+    for (const g of grads) for (let i = 0; i < count; i++) sum[i] += g[i];
+    nesterovUpdate(parameters, velocity, sum, 0.01, 0.9, 1 / 128);
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}

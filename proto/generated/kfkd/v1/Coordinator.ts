@@ -1,0 +1,90 @@
+// Original file: kfkd.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { Command as _kfkd_v1_Command, Command__Output as _kfkd_v1_Command__Output } from '../../kfkd/v1/Command.ts';
+import type { HeartbeatReply as _kfkd_v1_HeartbeatReply, HeartbeatReply__Output as _kfkd_v1_HeartbeatReply__Output } from '../../kfkd/v1/HeartbeatReply.ts';
+import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__Output as _kfkd_v1_HeartbeatRequest__Output } from '../../kfkd/v1/HeartbeatRequest.ts';
+import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from '../../kfkd/v1/JoinRequest.ts';
+import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from '../../kfkd/v1/ReportReply.ts';
+import type { TaskResult as _kfkd_v1_TaskResult, TaskResult__Output as _kfkd_v1_TaskResult__Output } from '../../kfkd/v1/TaskResult.ts';
+
+export interface CoordinatorClient extends grpc.Client {
+  /**
+   * Liveness between tasks; a worker silent for longer than the coordinator's
+   * heartbeat timeout is dropped.
+   */
+  Heartbeat(argument: _kfkd_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _kfkd_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _kfkd_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _kfkd_v1_HeartbeatRequest, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Liveness between tasks; a worker silent for longer than the coordinator's
+   * heartbeat timeout is dropped.
+   */
+  heartbeat(argument: _kfkd_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _kfkd_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _kfkd_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _kfkd_v1_HeartbeatRequest, callback: grpc.requestCallback<_kfkd_v1_HeartbeatReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Joins the training run. The coordinator answers with one Welcome, then
+   * streams this worker's shard updates and tasks until the worker leaves, is
+   * dropped (the stream ends with an error status) or training ends (Finished).
+   */
+  Join(argument: _kfkd_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
+  Join(argument: _kfkd_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
+  /**
+   * Joins the training run. The coordinator answers with one Welcome, then
+   * streams this worker's shard updates and tasks until the worker leaves, is
+   * dropped (the stream ends with an error status) or training ends (Finished).
+   */
+  join(argument: _kfkd_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
+  join(argument: _kfkd_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
+  
+  /**
+   * The result of one task. Rejected results get an error status and the
+   * worker is dropped (its stream ends).
+   */
+  Report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  Report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  Report(argument: _kfkd_v1_TaskResult, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  Report(argument: _kfkd_v1_TaskResult, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * The result of one task. Rejected results get an error status and the
+   * worker is dropped (its stream ends).
+   */
+  report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  report(argument: _kfkd_v1_TaskResult, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  report(argument: _kfkd_v1_TaskResult, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Liveness between tasks; a worker silent for longer than the coordinator's
+   * heartbeat timeout is dropped.
+   */
+  Heartbeat: grpc.handleUnaryCall<_kfkd_v1_HeartbeatRequest__Output, _kfkd_v1_HeartbeatReply>;
+  
+  /**
+   * Joins the training run. The coordinator answers with one Welcome, then
+   * streams this worker's shard updates and tasks until the worker leaves, is
+   * dropped (the stream ends with an error status) or training ends (Finished).
+   */
+  Join: grpc.handleServerStreamingCall<_kfkd_v1_JoinRequest__Output, _kfkd_v1_Command>;
+  
+  /**
+   * The result of one task. Rejected results get an error status and the
+   * worker is dropped (its stream ends).
+   */
+  Report: grpc.handleUnaryCall<_kfkd_v1_TaskResult__Output, _kfkd_v1_ReportReply>;
+  
+}
+
+export interface CoordinatorDefinition extends grpc.ServiceDefinition {
+  Heartbeat: MethodDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatRequest__Output, _kfkd_v1_HeartbeatReply__Output>
+  Join: MethodDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_Command, _kfkd_v1_JoinRequest__Output, _kfkd_v1_Command__Output>
+  Report: MethodDefinition<_kfkd_v1_TaskResult, _kfkd_v1_ReportReply, _kfkd_v1_TaskResult__Output, _kfkd_v1_ReportReply__Output>
+}

@@ -1,0 +1,8 @@
+// Original file: kfkd.proto
+
+
+export interface ReportReply {
+}
+
+export interface ReportReply__Output {
+}

@@ -1,0 +1,67 @@
+// Original file: kfkd.proto
+
+import type { Part as _kfkd_v1_Part, Part__Output as _kfkd_v1_Part__Output } from '../../kfkd/v1/Part.ts';
+
+/**
+ * Compute loss and gradient sums (PART_TRAIN) or the loss sum (PART_VALID)
+ * over `rows` at `parameters`.
+ */
+export interface Task {
+  'generation'?: (number);
+  'taskId'?: (number);
+  'part'?: (_kfkd_v1_Part);
+  /**
+   * Training step (epoch 1-based, step 0-based); for validation, the epoch.
+   */
+  'epoch'?: (number);
+  'step'?: (number);
+  /**
+   * float32 little-endian, the net's flat parameter layout.
+   */
+  'parameters'?: (Buffer | Uint8Array | string);
+  /**
+   * Indices into the part's rows; all of them are in this worker's shard.
+   */
+  'rows'?: (number)[];
+  /**
+   * Each row's position in the global batch (its dropout seed depends on it).
+   */
+  'positions'?: (number)[];
+  /**
+   * One byte per row, 1 = mirror; empty when the net trains without flips.
+   */
+  'flipMask'?: (Buffer | Uint8Array | string);
+  'dropoutSeed'?: (number);
+}
+
+/**
+ * Compute loss and gradient sums (PART_TRAIN) or the loss sum (PART_VALID)
+ * over `rows` at `parameters`.
+ */
+export interface Task__Output {
+  'generation': (number);
+  'taskId': (number);
+  'part': (_kfkd_v1_Part__Output);
+  /**
+   * Training step (epoch 1-based, step 0-based); for validation, the epoch.
+   */
+  'epoch': (number);
+  'step': (number);
+  /**
+   * float32 little-endian, the net's flat parameter layout.
+   */
+  'parameters': (Buffer);
+  /**
+   * Indices into the part's rows; all of them are in this worker's shard.
+   */
+  'rows': (number)[];
+  /**
+   * Each row's position in the global batch (its dropout seed depends on it).
+   */
+  'positions': (number)[];
+  /**
+   * One byte per row, 1 = mirror; empty when the net trains without flips.
+   */
+  'flipMask': (Buffer);
+  'dropoutSeed': (number);
+}

@@ -1,0 +1,32 @@
+/**
+ * Tensors on the wire: raw little-endian float32 `bytes`. Every machine
+ * Node.js runs on today is little-endian; a big-endian host is refused
+ * rather than silently byte-swapped.
+ */
+import { endianness } from 'node:os';
+
+export function assertLittleEndianHost(): void {
+  if (endianness() !== 'LE') throw new Error('kfkd sends tensors as little-endian float32 and does not support big-endian hosts');
+}
+
+/** A view of the array's bytes (no copy). */
+export function float32Bytes(values: Float32Array): Buffer {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** The float32 values of `bytes` (a copy, so the result is aligned); null when the length is not a multiple of 4. */
+export function float32sOf(bytes: Uint8Array): Float32Array | null {
+  if (bytes.byteLength % 4 !== 0) return null;
+  const values = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(values.buffer).set(bytes);
+  return values;
+}
+
+/** Index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    // x - x is 0 for finite x and NaN for NaN and +-Infinity.
+    if (values[i] - values[i] !== 0) return i;
+  }
+  return -1;
+}

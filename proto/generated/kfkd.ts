@@ -3,15 +3,26 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { Command as _kfkd_v1_Command, Command__Output as _kfkd_v1_Command__Output } from './kfkd/v1/Command.ts';
 import type { CoordinatorClient as _kfkd_v1_CoordinatorClient, CoordinatorDefinition as _kfkd_v1_CoordinatorDefinition } from './kfkd/v1/Coordinator.ts';
+import type { EpochFinished as _kfkd_v1_EpochFinished, EpochFinished__Output as _kfkd_v1_EpochFinished__Output } from './kfkd/v1/EpochFinished.ts';
+import type { Face as _kfkd_v1_Face, Face__Output as _kfkd_v1_Face__Output } from './kfkd/v1/Face.ts';
 import type { Finished as _kfkd_v1_Finished, Finished__Output as _kfkd_v1_Finished__Output } from './kfkd/v1/Finished.ts';
 import type { HeartbeatReply as _kfkd_v1_HeartbeatReply, HeartbeatReply__Output as _kfkd_v1_HeartbeatReply__Output } from './kfkd/v1/HeartbeatReply.ts';
 import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__Output as _kfkd_v1_HeartbeatRequest__Output } from './kfkd/v1/HeartbeatRequest.ts';
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from './kfkd/v1/JoinRequest.ts';
+import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_v1_Predictions__Output } from './kfkd/v1/Predictions.ts';
+import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from './kfkd/v1/ReplayDone.ts';
 import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from './kfkd/v1/ReportReply.ts';
+import type { RunFinished as _kfkd_v1_RunFinished, RunFinished__Output as _kfkd_v1_RunFinished__Output } from './kfkd/v1/RunFinished.ts';
+import type { RunInfo as _kfkd_v1_RunInfo, RunInfo__Output as _kfkd_v1_RunInfo__Output } from './kfkd/v1/RunInfo.ts';
 import type { ShardUpdate as _kfkd_v1_ShardUpdate, ShardUpdate__Output as _kfkd_v1_ShardUpdate__Output } from './kfkd/v1/ShardUpdate.ts';
+import type { StepProgress as _kfkd_v1_StepProgress, StepProgress__Output as _kfkd_v1_StepProgress__Output } from './kfkd/v1/StepProgress.ts';
 import type { Task as _kfkd_v1_Task, Task__Output as _kfkd_v1_Task__Output } from './kfkd/v1/Task.ts';
 import type { TaskResult as _kfkd_v1_TaskResult, TaskResult__Output as _kfkd_v1_TaskResult__Output } from './kfkd/v1/TaskResult.ts';
+import type { WatchEvent as _kfkd_v1_WatchEvent, WatchEvent__Output as _kfkd_v1_WatchEvent__Output } from './kfkd/v1/WatchEvent.ts';
+import type { WatchRequest as _kfkd_v1_WatchRequest, WatchRequest__Output as _kfkd_v1_WatchRequest__Output } from './kfkd/v1/WatchRequest.ts';
 import type { Welcome as _kfkd_v1_Welcome, Welcome__Output as _kfkd_v1_Welcome__Output } from './kfkd/v1/Welcome.ts';
+import type { WorkerGone as _kfkd_v1_WorkerGone, WorkerGone__Output as _kfkd_v1_WorkerGone__Output } from './kfkd/v1/WorkerGone.ts';
+import type { WorkerStatus as _kfkd_v1_WorkerStatus, WorkerStatus__Output as _kfkd_v1_WorkerStatus__Output } from './kfkd/v1/WorkerStatus.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -22,16 +33,27 @@ export interface ProtoGrpcType {
     v1: {
       Command: MessageTypeDefinition<_kfkd_v1_Command, _kfkd_v1_Command__Output>
       Coordinator: SubtypeConstructor<typeof grpc.Client, _kfkd_v1_CoordinatorClient> & { service: _kfkd_v1_CoordinatorDefinition }
+      EpochFinished: MessageTypeDefinition<_kfkd_v1_EpochFinished, _kfkd_v1_EpochFinished__Output>
+      Face: MessageTypeDefinition<_kfkd_v1_Face, _kfkd_v1_Face__Output>
       Finished: MessageTypeDefinition<_kfkd_v1_Finished, _kfkd_v1_Finished__Output>
       HeartbeatReply: MessageTypeDefinition<_kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatReply__Output>
       HeartbeatRequest: MessageTypeDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatRequest__Output>
       JoinRequest: MessageTypeDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_JoinRequest__Output>
       Part: EnumTypeDefinition
+      Predictions: MessageTypeDefinition<_kfkd_v1_Predictions, _kfkd_v1_Predictions__Output>
+      ReplayDone: MessageTypeDefinition<_kfkd_v1_ReplayDone, _kfkd_v1_ReplayDone__Output>
       ReportReply: MessageTypeDefinition<_kfkd_v1_ReportReply, _kfkd_v1_ReportReply__Output>
+      RunFinished: MessageTypeDefinition<_kfkd_v1_RunFinished, _kfkd_v1_RunFinished__Output>
+      RunInfo: MessageTypeDefinition<_kfkd_v1_RunInfo, _kfkd_v1_RunInfo__Output>
       ShardUpdate: MessageTypeDefinition<_kfkd_v1_ShardUpdate, _kfkd_v1_ShardUpdate__Output>
+      StepProgress: MessageTypeDefinition<_kfkd_v1_StepProgress, _kfkd_v1_StepProgress__Output>
       Task: MessageTypeDefinition<_kfkd_v1_Task, _kfkd_v1_Task__Output>
       TaskResult: MessageTypeDefinition<_kfkd_v1_TaskResult, _kfkd_v1_TaskResult__Output>
+      WatchEvent: MessageTypeDefinition<_kfkd_v1_WatchEvent, _kfkd_v1_WatchEvent__Output>
+      WatchRequest: MessageTypeDefinition<_kfkd_v1_WatchRequest, _kfkd_v1_WatchRequest__Output>
       Welcome: MessageTypeDefinition<_kfkd_v1_Welcome, _kfkd_v1_Welcome__Output>
+      WorkerGone: MessageTypeDefinition<_kfkd_v1_WorkerGone, _kfkd_v1_WorkerGone__Output>
+      WorkerStatus: MessageTypeDefinition<_kfkd_v1_WorkerStatus, _kfkd_v1_WorkerStatus__Output>
     }
   }
 }

@@ -12,7 +12,7 @@
  * - failed:   run() rejected (the first fatal error wins)
  */
 import type * as grpc from '@grpc/grpc-js';
-import { RunDirectory, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
+import { RunDirectory, hyperparametersForEpoch, stepsPerEpoch, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
 import { TokenCheck } from './auth.ts';
 import { type RunIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
@@ -21,6 +21,8 @@ import { WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
+import { ValidationFaces } from './validation-faces.ts';
+import { WatchJournal } from './watch-journal.ts';
 
 export type CoordinatorState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -54,6 +56,8 @@ export interface CoordinatorConfig {
   readonly onListening?: (port: number) => void;
   /** Called before training when a checkpoint is resumed. */
   readonly onResume?: (state: TrainerState) => void;
+  /** The Watch stream's sample predictions are recomputed every this many epochs (default 5; 0: never). */
+  readonly predictEvery?: number;
 }
 
 export interface CoordinatorOutcome {
@@ -66,6 +70,7 @@ export class Coordinator {
   private currentState: CoordinatorState = 'created';
   private readonly abort = new AbortController();
   private pool: WorkerPool | null = null;
+  private journal: WatchJournal | null = null;
 
   constructor(private readonly config: CoordinatorConfig) {
     if (config.token.length === 0) throw new CoordinatorConfigError('a shared token is required (--token-file or KFKD_TOKEN)');
@@ -85,8 +90,12 @@ export class Coordinator {
       const { config } = this;
       const resume = await loadCheckpoint(config.runDir, config.identity);
       const run = await RunDirectory.create(config.runDir, config.runConfig);
+      const journal = this.watchJournal();
       if (resume) {
-        for (const record of resume.history) await run.appendEpoch(record);
+        for (const record of resume.history) {
+          await run.appendEpoch(record);
+          journal.epoch(record);
+        }
         config.log.info('resuming from checkpoint', { epoch: resume.epoch, step: resume.step, runDir: config.runDir });
         config.onResume?.(resume);
       }
@@ -99,9 +108,10 @@ export class Coordinator {
         taskTimeoutMs: config.taskTimeoutMs ?? 120_000,
         heartbeatTimeoutMs,
         log: config.log,
+        observer: { workerChanged: (m) => journal.worker(m), workerLeft: (r) => journal.workerGone(r), taskDone: (m, rows, s) => journal.taskDone(m, rows, s) },
       });
       this.pool = pool;
-      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log);
+      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, journal);
       const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s));
       server = bound.server;
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
@@ -123,7 +133,7 @@ export class Coordinator {
         parameters: config.parameters,
         seed: config.seed,
         resume: resume ?? undefined,
-        observers: [checkpoints, ...(config.observers ?? [])],
+        observers: [checkpoints, journal.trainerObserver(), this.predictionsObserver(journal), ...(config.observers ?? [])],
         signal: this.abort.signal,
       });
       this.transition('stopping');
@@ -133,12 +143,14 @@ export class Coordinator {
         config.log.info('checkpoint saved', { epoch: result.state.epoch, step: result.state.step });
       }
       const modelDir = await run.saveModel(config.spec, result.parameters);
+      journal.finish(result.stopReason);
       pool.stop(result.stopReason === 'aborted' ? 'shutdown' : 'finished');
       await stopServer(server);
       server = null;
       this.transition('stopped');
       return { result, resumedFrom: resume, modelDir };
     } catch (error) {
+      this.journal?.finish('failed');
       this.pool?.stop('shutdown');
       if (server) await stopServer(server, 0);
       // Stopped while waiting for workers: the last epoch's checkpoint stands.
@@ -165,6 +177,38 @@ export class Coordinator {
     if (pool.memberCount === 0) pool.stop('shutdown');
     // A step that cannot finish within a task deadline will not: stop anyway.
     setTimeout(() => pool.stop('shutdown'), this.config.taskTimeoutMs ?? 120_000).unref();
+  }
+
+  private watchJournal(): WatchJournal {
+    const { spec, data, parameters, identity } = this.config;
+    this.journal = new WatchJournal({
+      run: {
+        net: spec.name,
+        data: String(identity.data ?? ''),
+        trainRows: data.train.rows,
+        validRows: data.valid.rows,
+        batchSize: spec.training.batchSize,
+        maxEpochs: spec.training.maxEpochs,
+        stepsPerEpoch: stepsPerEpoch(data.train.rows, spec.training.batchSize),
+        parameterCount: parameters.length,
+        flip: spec.training.flip,
+        startedAtMs: Date.now(),
+      },
+      hyperparameters: (epoch) => hyperparametersForEpoch(spec, epoch),
+    });
+    return this.journal;
+  }
+
+  /** Sample predictions for the journal every few epochs and at the last one. */
+  private predictionsObserver(journal: WatchJournal): TrainerObserver {
+    const every = this.config.predictEvery ?? 5;
+    const faces = new ValidationFaces(this.config.spec, this.config.data.valid);
+    return {
+      onEpoch: (record, state) => {
+        if (every <= 0 || (record.epoch % every !== 0 && record.epoch !== 1 && record.epoch !== this.config.spec.training.maxEpochs)) return;
+        journal.predictions(record.epoch, faces.predict(state().parameters));
+      },
+    };
   }
 
   private transition(next: CoordinatorState): void {

@@ -10,3 +10,4 @@ export { CoordinatorService } from './service.ts';
 export { TokenCheck } from './auth.ts';
 export { serverCredentials, startServer, stopServer } from './server.ts';
 export { memoryLogger } from './log.ts';
+export { WatchJournal, type PredictedFace } from './watch-journal.ts';

@@ -17,6 +17,8 @@ export type MemberState =
 export interface Member {
   readonly id: string;
   readonly session: number;
+  /** Where it connected from (the gRPC peer), when known. */
+  readonly host?: string;
   readonly backend: string;
   readonly device: string;
   readonly state: MemberState;
@@ -42,7 +44,7 @@ export function activeMembers(m: Membership): Member[] {
 }
 
 /** A join; replaces an earlier session of the same id (which the caller must drop). */
-export function join(m: Membership, worker: { id: string; backend: string; device: string }, now: number): { membership: Membership; member: Member; replaced: Member | null } {
+export function join(m: Membership, worker: { id: string; host?: string; backend: string; device: string }, now: number): { membership: Membership; member: Member; replaced: Member | null } {
   const replaced = m.members.get(worker.id) ?? null;
   const member: Member = { ...worker, session: m.nextSession, state: 'pending', joinedAt: now, lastSeenAt: now };
   const members = new Map(m.members);

@@ -35,6 +35,16 @@ export interface PoolOptions {
   readonly heartbeatTimeoutMs: number;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Told of membership changes and finished tasks (the Watch journal). */
+  readonly observer?: PoolObserver;
+}
+
+export interface PoolObserver {
+  /** A worker joined, became active or was heard from. */
+  workerChanged?(member: Member): void;
+  workerLeft?(record: FailureRecord): void;
+  /** A task's result was accepted: `rows` computed in `seconds` (send to result). */
+  taskDone?(member: Member, rows: number, seconds: number): void;
 }
 
 /** One unit of a job: a row of the part and its position in the global batch. */
@@ -75,6 +85,7 @@ export interface FailureRecord {
 
 interface Outstanding extends IssuedTask {
   readonly firstPosition: number;
+  readonly sentAt: number;
   readonly resolve: (result: PartResult) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -110,7 +121,7 @@ export class WorkerPool {
   }
 
   /** Admits a worker (active from the next step on) and sends its Welcome. */
-  join(worker: { id: string; backend: string; device: string }, stream: WorkerStream): Member {
+  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream): Member {
     const earlier = this.members.members.get(worker.id);
     if (earlier) this.leave(worker.id, earlier.session, 'replaced', 'the worker joined again');
     const { membership: next, member } = membership.join(this.members, worker, this.now());
@@ -129,6 +140,7 @@ export class WorkerPool {
         },
       })
       .catch(() => this.leave(worker.id, member.session, 'stream-closed', 'could not send the welcome'));
+    this.options.observer?.workerChanged?.(member);
     this.notify();
     return member;
   }
@@ -153,6 +165,7 @@ export class WorkerPool {
     }
     const record = { worker: id, session, at: this.now(), reason, detail };
     this.failures.push(record);
+    this.options.observer?.workerLeft?.(record);
     const log = reason === 'left' || reason === 'replaced' || reason === 'shutdown' ? this.options.log.info : this.options.log.warn;
     log('worker removed', { worker: id, session, reason, detail, generation: this.members.generation });
     this.notify();
@@ -163,6 +176,7 @@ export class WorkerPool {
     const touched = membership.touch(this.members, id, session, this.now());
     if (!touched) return null;
     this.members = touched;
+    this.options.observer?.workerChanged?.(this.members.members.get(id)!);
     return this.members.generation;
   }
 
@@ -188,6 +202,7 @@ export class WorkerPool {
       if (check.ok) {
         clearTimeout(task.timer);
         this.tasks.delete(task.id);
+        this.options.observer?.taskDone?.(this.members.members.get(member.id)!, task.count, (this.now() - task.sentAt) / 1000);
         task.resolve({ firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: check.gradSum });
         return { ok: true };
       }
@@ -263,7 +278,10 @@ export class WorkerPool {
         if (startOfJob || active < this.options.minWorkers || active === 0) {
           const { membership: next, admitted } = membership.admit(this.members);
           this.members = next;
-          for (const w of admitted) this.options.log.info('worker active', { worker: w.id, session: w.session, generation: next.generation });
+          for (const w of admitted) {
+            this.options.log.info('worker active', { worker: w.id, session: w.session, generation: next.generation });
+            this.options.observer?.workerChanged?.(next.members.get(w.id)!);
+          }
         }
         this.lastWaitLog = '';
         return;
@@ -346,6 +364,7 @@ export class WorkerPool {
         step: job.step,
         count: items.length,
         firstPosition: Math.min(...positions),
+        sentAt: this.now(),
         resolve,
         reject,
         timer,

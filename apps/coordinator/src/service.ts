@@ -5,11 +5,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
-import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportReply, TaskResult__Output } from '@kfkd/proto';
+import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportReply, TaskResult__Output, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
 import type { TokenCheck } from './auth.ts';
 import type { Logger } from './log.ts';
 import type { LeaveReason } from './membership.ts';
 import type { WorkerPool, WorkerStream } from './pool.ts';
+import type { WatchJournal } from './watch-journal.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -30,6 +31,7 @@ export class CoordinatorService {
     private readonly pool: WorkerPool,
     private readonly token: TokenCheck,
     private readonly log: Logger,
+    private readonly journal?: WatchJournal,
   ) {}
 
   addToServer(server: grpc.Server): void {
@@ -37,6 +39,7 @@ export class CoordinatorService {
       Join: (call) => this.join(call),
       Report: (call, callback) => this.report(call, callback),
       Heartbeat: (call, callback) => this.heartbeat(call, callback),
+      Watch: (call) => this.watch(call),
     };
     server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
   }
@@ -62,8 +65,29 @@ export class CoordinatorService {
     if (!WORKER_ID.test(request.workerId)) return refuse(grpc.status.INVALID_ARGUMENT, 'worker id must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
     if (request.backend.length > 64 || request.device.length > 256) return refuse(grpc.status.INVALID_ARGUMENT, 'backend or device name too long');
     if (!this.accepting) return refuse(grpc.status.UNAVAILABLE, 'the coordinator is shutting down');
-    const member = this.pool.join({ id: request.workerId, backend: request.backend, device: request.device }, streamOf(call));
+    const member = this.pool.join({ id: request.workerId, host: call.getPeer(), backend: request.backend, device: request.device }, streamOf(call));
     call.on('cancelled', () => this.pool.leave(member.id, member.session, 'stream-closed', 'the worker closed its stream'));
+  }
+
+  /** Replays the journal, then streams it live; ends after the run's finished event. */
+  private watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): void {
+    if (!this.token.accepts(call.metadata)) {
+      this.log.warn('watch refused', { peer: call.getPeer(), code: 'UNAUTHENTICATED' });
+      return void call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    }
+    const journal = this.journal;
+    if (!journal) return void call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this coordinator keeps no watch journal' });
+    const send = (event: WatchEvent): void => {
+      if (call.cancelled || call.writableEnded) return;
+      call.write(event);
+      if (event.finished) call.end();
+    };
+    for (const event of journal.replay()) send(event);
+    if (journal.finished) return;
+    const unsubscribe = journal.subscribe(send);
+    call.on('cancelled', unsubscribe);
+    call.on('finish', unsubscribe);
+    this.log.info('watcher connected', { peer: call.getPeer() });
   }
 
   private report(call: grpc.ServerUnaryCall<TaskResult__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {

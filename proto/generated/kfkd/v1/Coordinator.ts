@@ -8,6 +8,8 @@ import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__O
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from '../../kfkd/v1/JoinRequest.ts';
 import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from '../../kfkd/v1/ReportReply.ts';
 import type { TaskResult as _kfkd_v1_TaskResult, TaskResult__Output as _kfkd_v1_TaskResult__Output } from '../../kfkd/v1/TaskResult.ts';
+import type { WatchEvent as _kfkd_v1_WatchEvent, WatchEvent__Output as _kfkd_v1_WatchEvent__Output } from '../../kfkd/v1/WatchEvent.ts';
+import type { WatchRequest as _kfkd_v1_WatchRequest, WatchRequest__Output as _kfkd_v1_WatchRequest__Output } from '../../kfkd/v1/WatchRequest.ts';
 
 export interface CoordinatorClient extends grpc.Client {
   /**
@@ -59,6 +61,23 @@ export interface CoordinatorClient extends grpc.Client {
   report(argument: _kfkd_v1_TaskResult, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
   report(argument: _kfkd_v1_TaskResult, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Read-only view of the run, for dashboards. Replays the run first (RunInfo,
+   * every epoch of the history including epochs before a resume, the current
+   * workers, the latest step and predictions, then ReplayDone), then streams
+   * live events; after RunFinished the stream ends.
+   */
+  Watch(argument: _kfkd_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
+  Watch(argument: _kfkd_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
+  /**
+   * Read-only view of the run, for dashboards. Replays the run first (RunInfo,
+   * every epoch of the history including epochs before a resume, the current
+   * workers, the latest step and predictions, then ReplayDone), then streams
+   * live events; after RunFinished the stream ends.
+   */
+  watch(argument: _kfkd_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
+  watch(argument: _kfkd_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
+  
 }
 
 export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
@@ -81,10 +100,19 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
    */
   Report: grpc.handleUnaryCall<_kfkd_v1_TaskResult__Output, _kfkd_v1_ReportReply>;
   
+  /**
+   * Read-only view of the run, for dashboards. Replays the run first (RunInfo,
+   * every epoch of the history including epochs before a resume, the current
+   * workers, the latest step and predictions, then ReplayDone), then streams
+   * live events; after RunFinished the stream ends.
+   */
+  Watch: grpc.handleServerStreamingCall<_kfkd_v1_WatchRequest__Output, _kfkd_v1_WatchEvent>;
+  
 }
 
 export interface CoordinatorDefinition extends grpc.ServiceDefinition {
   Heartbeat: MethodDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatRequest__Output, _kfkd_v1_HeartbeatReply__Output>
   Join: MethodDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_Command, _kfkd_v1_JoinRequest__Output, _kfkd_v1_Command__Output>
   Report: MethodDefinition<_kfkd_v1_TaskResult, _kfkd_v1_ReportReply, _kfkd_v1_TaskResult__Output, _kfkd_v1_ReportReply__Output>
+  Watch: MethodDefinition<_kfkd_v1_WatchRequest, _kfkd_v1_WatchEvent, _kfkd_v1_WatchRequest__Output, _kfkd_v1_WatchEvent__Output>
 }

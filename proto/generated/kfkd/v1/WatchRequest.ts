@@ -1,0 +1,8 @@
+// Original file: kfkd.proto
+
+
+export interface WatchRequest {
+}
+
+export interface WatchRequest__Output {
+}

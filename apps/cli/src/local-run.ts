@@ -38,10 +38,17 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
   coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
   let workersStarted = false;
+  let dashboard: ChildProcess | null = null;
   const startWorkers = (address: string): void => {
     if (workersStarted) return;
     workersStarted = true;
     for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`]);
+    if (flags.dashboard) {
+      dashboard = start(['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
+        const m = /\[dashboard\] serving (\S+)/.exec(line);
+        if (m) process.stdout.write(`dashboard: ${m[1]}\n`);
+      });
+    }
   };
   const coordinator = start(
     coordinatorArgs,
@@ -55,6 +62,8 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   const stopListening = onInterrupt(() => coordinator.kill('SIGTERM'));
   try {
     const code = await new Promise<number>((resolve) => coordinator.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
+    // Nothing more to show once the coordinator is gone.
+    (dashboard as ChildProcess | null)?.kill('SIGTERM');
     const workers = [...children];
     await Promise.all(
       workers.map(

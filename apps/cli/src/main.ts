@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { coordinatorCommand } from './commands/coordinator.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { localCommand } from './commands/local.ts';
 import { plotCommand } from './commands/plot.ts';
@@ -25,7 +26,8 @@ const program = new Command('kfkd')
   .addCommand(predictCommand())
   .addCommand(coordinatorCommand())
   .addCommand(workerCommand())
-  .addCommand(localCommand());
+  .addCommand(localCommand())
+  .addCommand(dashboardCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
-import { envName, integerOption } from '../options.ts';
+import { envName, integerOption, stringOption } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 import { addCoordinatorFlags } from './coordinator.ts';
 
@@ -11,6 +11,9 @@ export interface LocalFlags extends TrainingFlags {
   minWorkers?: number;
   stepTimeout: number;
   heartbeatTimeout: number;
+  /** false with --no-dashboard. */
+  dashboard: boolean;
+  dashboardListen: string;
 }
 
 export function localCommand(): Command {
@@ -21,7 +24,9 @@ export function localCommand(): Command {
     ),
   )
     .addOption(integerOption('--workers <n>', 'number of worker processes', 2, 1))
-    .addOption(new Option('--backend <name>', "workers' tfjs backend").choices(BACKEND_CHOICES).default('auto').env(envName('--backend')));
+    .addOption(new Option('--backend <name>', "workers' tfjs backend").choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(new Option('--no-dashboard', 'do not start the live dashboard'))
+    .addOption(stringOption('--dashboard-listen <host:port>', 'where the dashboard serves its page (port 0: any free port; its URL is printed)', '127.0.0.1:0'));
   addCoordinatorFlags(command, '127.0.0.1:0');
   return command.action(async (flags: LocalFlags, cmd: Command) => {
     // --min-workers defaults to all of them here, so every worker takes part from the first step.

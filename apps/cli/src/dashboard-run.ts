@@ -1,0 +1,36 @@
+/** `kfkd dashboard`: serves the page until Ctrl-C. */
+import { readFile } from 'node:fs/promises';
+import { Dashboard, watchCredentials } from '@kfkd/dashboard';
+import { readToken } from './cluster-flags.ts';
+import type { DashboardFlags } from './commands/dashboard.ts';
+import { UsageError } from './failure.ts';
+import { onInterrupt } from './signals.ts';
+
+export async function runDashboard(flags: DashboardFlags): Promise<void> {
+  const token = await readToken(flags.tokenFile);
+  if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
+  const listen = /^(.+):(\d+)$/.exec(flags.listen);
+  if (!listen) throw new UsageError(`--listen must be HOST:PORT, got '${flags.listen}'`);
+  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (flags.tlsCert && !flags.tlsCa) throw new UsageError('--tls-cert needs --tls-ca (client certificates are only sent over TLS)');
+  const tls = flags.tlsCa
+    ? { ca: await readFile(flags.tlsCa), cert: flags.tlsCert ? await readFile(flags.tlsCert) : null, key: flags.tlsKey ? await readFile(flags.tlsKey) : null }
+    : null;
+  const dashboard = new Dashboard({
+    coordinator: flags.coordinator,
+    token,
+    credentials: watchCredentials(tls),
+    host: listen[1].replace(/^\[(.*)\]$/, '$1'),
+    port: Number(listen[2]),
+    log: (message, fields) => console.error(`[dashboard] ${message} ${JSON.stringify(fields)}`),
+  });
+  const url = await dashboard.start();
+  console.error(`[dashboard] serving ${url} (coordinator ${flags.coordinator})`);
+  await new Promise<void>((resolve) => {
+    const stopListening = onInterrupt(() => {
+      stopListening();
+      resolve();
+    });
+  });
+  await dashboard.stop();
+}

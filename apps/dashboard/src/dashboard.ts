@@ -1,0 +1,65 @@
+/**
+ * The dashboard process: the coordinator's Watch stream in, pages out. Holds
+ * the state (the shared reducer) and hands every event to the pages.
+ *
+ * States: created -> running (start() resolved) -> stopped (stop()).
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { buildAssets } from './assets.ts';
+import { PageServer } from './http-server.ts';
+import type { DashboardEvent, DashboardState } from './shared/contract.ts';
+import { applyEvent, emptyState } from './shared/state.ts';
+import { WatchClient } from './watch-client.ts';
+
+export interface DashboardOptions {
+  /** HOST:PORT of the coordinator. */
+  readonly coordinator: string;
+  readonly token: string;
+  readonly credentials: grpc.ChannelCredentials;
+  /** Where pages connect (default 127.0.0.1; port 0 picks one). */
+  readonly host: string;
+  readonly port: number;
+  readonly log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export class Dashboard {
+  private state: DashboardState;
+  private pages: PageServer | null = null;
+  private watch: WatchClient | null = null;
+
+  constructor(private readonly options: DashboardOptions) {
+    this.state = emptyState({ status: 'connecting', coordinator: options.coordinator, detail: '', sinceMs: Date.now() });
+  }
+
+  /** Builds the page, binds, subscribes; resolves with the page's URL. */
+  async start(): Promise<string> {
+    if (this.pages) throw new Error('start() called twice');
+    const pages = new PageServer({ assets: await buildAssets(), state: () => this.state });
+    this.pages = pages;
+    const port = await pages.listen(this.options.host, this.options.port);
+    this.watch = new WatchClient({
+      coordinator: this.options.coordinator,
+      token: this.options.token,
+      credentials: this.options.credentials,
+      onEvent: (event) => this.apply(event),
+      log: this.options.log,
+    });
+    this.watch.start();
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`;
+  }
+
+  get current(): DashboardState {
+    return this.state;
+  }
+
+  async stop(): Promise<void> {
+    this.watch?.stop();
+    await this.pages?.close();
+  }
+
+  private apply(event: DashboardEvent): void {
+    this.state = applyEvent(this.state, event);
+    this.pages?.broadcast({ type: 'event', event });
+  }
+}

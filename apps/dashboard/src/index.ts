@@ -1,0 +1,5 @@
+/** @kfkd/dashboard: the live training dashboard, fed by the coordinator's Watch stream. */
+export { Dashboard, type DashboardOptions } from './dashboard.ts';
+export { watchCredentials } from './watch-client.ts';
+export type * from './shared/contract.ts';
+export { applyEvent, emptyState, runTiming } from './shared/state.ts';

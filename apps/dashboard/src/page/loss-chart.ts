@@ -1,0 +1,43 @@
+/**
+ * Train and valid loss per epoch on a log axis (uPlot: small, fast with
+ * thousands of points, log scales built in). The right axis labels the same
+ * scale as valid RMSE in pixels (sqrt(loss) * 48), which is monotonic in it.
+ */
+import uPlot from 'uplot';
+import type { EpochView } from '../shared/contract.ts';
+
+export class LossChart {
+  private readonly plot: uPlot;
+  private shown: readonly EpochView[] = [];
+
+  constructor(private readonly host: HTMLElement) {
+    const opts: uPlot.Options = {
+      width: this.width(),
+      height: 320,
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [
+        { label: 'epoch' },
+        { label: 'loss (MSE, scaled)', size: 70, values: (_u, splits) => splits.map((v) => (v == null ? '' : v.toPrecision(2))) },
+        { side: 1, scale: 'y', label: 'valid RMSE (px)', grid: { show: false }, size: 60, values: (_u, splits) => splits.map((v) => (v == null ? '' : (Math.sqrt(v) * 48).toFixed(2))) },
+      ],
+      series: [
+        { label: 'epoch' },
+        { label: 'train loss', stroke: '#1f6fd1', width: 2, value: (_u, v) => (v == null ? '–' : v.toFixed(6)) },
+        { label: 'valid loss', stroke: '#d9480f', width: 2, value: (_u, v) => (v == null ? '–' : `${v.toFixed(6)} (${(Math.sqrt(v) * 48).toFixed(2)} px)`) },
+      ],
+      legend: { live: true },
+    };
+    this.plot = new uPlot(opts, [[], [], []], host);
+    new ResizeObserver(() => this.plot.setSize({ width: this.width(), height: 320 })).observe(host);
+  }
+
+  render(epochs: readonly EpochView[]): void {
+    if (epochs === this.shown) return;
+    this.shown = epochs;
+    this.plot.setData([epochs.map((e) => e.epoch), epochs.map((e) => e.trainLoss), epochs.map((e) => e.validLoss)]);
+  }
+
+  private width(): number {
+    return Math.max(300, this.host.clientWidth);
+  }
+}

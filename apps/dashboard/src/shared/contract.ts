@@ -1,0 +1,108 @@
+/**
+ * The one contract between the dashboard server and its page: what the
+ * state looks like and the messages on the WebSocket. Plain JSON; both sides
+ * import it (the page with `import type` and the pure reducer in state.ts).
+ */
+
+/** The run being trained (from the coordinator's RunInfo). */
+export interface RunView {
+  readonly net: string;
+  readonly data: string;
+  readonly trainRows: number;
+  readonly validRows: number;
+  readonly batchSize: number;
+  readonly maxEpochs: number;
+  readonly stepsPerEpoch: number;
+  readonly parameterCount: number;
+  readonly flip: boolean;
+  readonly startedAtMs: number;
+}
+
+/** One row of the tutorial's epoch log, as in history.jsonl. */
+export interface EpochView {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly validLoss: number;
+  readonly trainValidRatio: number;
+  readonly validRmsePx: number;
+  readonly learningRate: number;
+  readonly momentum: number;
+  readonly seconds: number;
+  /** When the coordinator reported it, ms since the Unix epoch. */
+  readonly atMs: number;
+}
+
+export interface StepView {
+  readonly epoch: number;
+  readonly step: number;
+  readonly steps: number;
+  readonly stepLoss: number;
+  readonly learningRate: number;
+  readonly momentum: number;
+  readonly atMs: number;
+}
+
+export interface WorkerView {
+  readonly id: string;
+  readonly session: number;
+  readonly host: string;
+  readonly backend: string;
+  readonly device: string;
+  readonly state: string;
+  readonly samplesPerSecond: number;
+  readonly lastTaskSeconds: number;
+  readonly lastHeartbeatMs: number;
+}
+
+export interface FaceView {
+  /** 96 x 96 uint8 grey levels, base64. */
+  readonly pixels: string;
+  /** (x, y) pairs in pixels. */
+  readonly predicted: readonly number[];
+  readonly truth: readonly number[];
+}
+
+export interface PredictionsView {
+  readonly epoch: number;
+  readonly faces: readonly FaceView[];
+}
+
+/** The dashboard's link to the coordinator. */
+export interface LinkView {
+  readonly status: 'connecting' | 'connected' | 'disconnected';
+  readonly coordinator: string;
+  readonly detail: string;
+  readonly sinceMs: number;
+}
+
+export interface DashboardState {
+  readonly link: LinkView;
+  readonly run: RunView | null;
+  /** Oldest first. */
+  readonly epochs: readonly EpochView[];
+  readonly step: StepView | null;
+  /** Sorted by id. */
+  readonly workers: readonly WorkerView[];
+  readonly predictions: PredictionsView | null;
+  /** Why the run ended; null while it runs. */
+  readonly finished: { readonly reason: string; readonly atMs: number } | null;
+  /** True between a run's first event and the end of its replay. */
+  readonly replaying: boolean;
+}
+
+export type DashboardEvent =
+  | { readonly kind: 'link'; readonly link: LinkView }
+  | { readonly kind: 'run'; readonly run: RunView }
+  | { readonly kind: 'epoch'; readonly epoch: EpochView }
+  | { readonly kind: 'step'; readonly step: StepView }
+  | { readonly kind: 'worker'; readonly worker: WorkerView }
+  | { readonly kind: 'worker-gone'; readonly id: string; readonly session: number; readonly reason: string }
+  | { readonly kind: 'predictions'; readonly predictions: PredictionsView }
+  | { readonly kind: 'replay-done' }
+  | { readonly kind: 'finished'; readonly reason: string; readonly atMs: number };
+
+/** Server to page: the whole state once on connect, then every event. */
+export type ServerMessage = { readonly type: 'state'; readonly state: DashboardState } | { readonly type: 'event'; readonly event: DashboardEvent };
+
+/** The WebSocket's path on the dashboard's HTTP server. */
+export const SOCKET_PATH = '/ws';

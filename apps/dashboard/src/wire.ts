@@ -1,0 +1,93 @@
+/** The Watch stream's messages as the dashboard's events: the only place that reads proto types. */
+import type { WatchEvent__Output } from '@kfkd/proto';
+import type { DashboardEvent } from './shared/contract.ts';
+
+/** The event of a Watch message; null for one this dashboard does not know (a newer coordinator). */
+export function eventOf(message: WatchEvent__Output): DashboardEvent | null {
+  const atMs = message.timeMs;
+  switch (message.event) {
+    case 'run': {
+      const r = message.run!;
+      return {
+        kind: 'run',
+        run: {
+          net: r.net,
+          data: r.data,
+          trainRows: r.trainRows,
+          validRows: r.validRows,
+          batchSize: r.batchSize,
+          maxEpochs: r.maxEpochs,
+          stepsPerEpoch: r.stepsPerEpoch,
+          parameterCount: r.parameterCount,
+          flip: r.flip,
+          startedAtMs: r.startedAtMs,
+        },
+      };
+    }
+    case 'epoch': {
+      const e = message.epoch!;
+      return {
+        kind: 'epoch',
+        epoch: {
+          epoch: e.epoch,
+          trainLoss: e.trainLoss,
+          validLoss: e.validLoss,
+          trainValidRatio: e.trainValidRatio,
+          validRmsePx: e.validRmsePx,
+          learningRate: e.learningRate,
+          momentum: e.momentum,
+          seconds: e.seconds,
+          atMs,
+        },
+      };
+    }
+    case 'step': {
+      const s = message.step!;
+      return { kind: 'step', step: { epoch: s.epoch, step: s.step, steps: s.steps, stepLoss: s.stepLoss, learningRate: s.learningRate, momentum: s.momentum, atMs } };
+    }
+    case 'worker': {
+      const w = message.worker!;
+      return {
+        kind: 'worker',
+        worker: {
+          id: w.workerId,
+          session: w.session,
+          host: w.host,
+          backend: w.backend,
+          device: w.device,
+          state: w.state,
+          samplesPerSecond: w.samplesPerSecond,
+          lastTaskSeconds: w.lastTaskSeconds,
+          lastHeartbeatMs: w.lastHeartbeatMs,
+        },
+      };
+    }
+    case 'workerGone': {
+      const g = message.workerGone!;
+      return { kind: 'worker-gone', id: g.workerId, session: g.session, reason: g.reason };
+    }
+    case 'predictions': {
+      const p = message.predictions!;
+      return {
+        kind: 'predictions',
+        predictions: {
+          epoch: p.epoch,
+          faces: p.faces.map((f) => ({ pixels: f.pixels.toString('base64'), predicted: float32s(f.predicted), truth: float32s(f.truth) })),
+        },
+      };
+    }
+    case 'replayDone':
+      return { kind: 'replay-done' };
+    case 'finished':
+      return { kind: 'finished', reason: message.finished!.reason, atMs };
+    default:
+      return null;
+  }
+}
+
+/** Little-endian float32s (the wire's convention) as numbers. */
+function float32s(bytes: Buffer): number[] {
+  const values: number[] = [];
+  for (let i = 0; i + 4 <= bytes.length; i += 4) values.push(bytes.readFloatLE(i));
+  return values;
+}

@@ -34,6 +34,8 @@ export interface JournalOptions {
 interface TaskStats {
   samplesPerSecond: number;
   lastTaskSeconds: number;
+  /** When this worker's status was last sent for a task. */
+  sentAt: number;
 }
 
 export class WatchJournal {
@@ -101,7 +103,7 @@ export class WatchJournal {
 
   /** A worker joined, became active or was heard from. */
   worker(member: Member): void {
-    const stats = this.stats.get(workerKey(member.id, member.session)) ?? { samplesPerSecond: 0, lastTaskSeconds: 0 };
+    const stats = this.stats.get(workerKey(member.id, member.session)) ?? { samplesPerSecond: 0, lastTaskSeconds: 0, sentAt: -Infinity };
     const status: WorkerStatus = {
       workerId: member.id,
       session: member.session,
@@ -118,9 +120,14 @@ export class WatchJournal {
     this.emit(event);
   }
 
-  /** A task's result arrived: `rows` computed in `seconds`. */
+  /** A task's result arrived: `rows` computed in `seconds`. Sent at most once per step interval per worker. */
   taskDone(member: Member, rows: number, seconds: number): void {
-    this.stats.set(workerKey(member.id, member.session), { samplesPerSecond: seconds > 0 ? rows / seconds : 0, lastTaskSeconds: seconds });
+    const key = workerKey(member.id, member.session);
+    const now = this.now();
+    const previous = this.stats.get(key);
+    this.stats.set(key, { samplesPerSecond: seconds > 0 ? rows / seconds : 0, lastTaskSeconds: seconds, sentAt: previous?.sentAt ?? -Infinity });
+    if (previous && now - previous.sentAt < (this.options.stepIntervalMs ?? 250) * 4) return;
+    this.stats.get(key)!.sentAt = now;
     this.worker(member);
   }
 

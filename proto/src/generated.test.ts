@@ -16,6 +16,6 @@ describe('generated types', () => {
 
   it('describe the service the loader builds', () => {
     const service = kfkdProto().kfkd.v1.Coordinator.service;
-    expect(Object.keys(service).sort()).toEqual(['Heartbeat', 'Join', 'Report']);
+    expect(Object.keys(service).sort()).toEqual(['Heartbeat', 'Join', 'Report', 'Watch']);
   });
 });

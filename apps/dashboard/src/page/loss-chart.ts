@@ -16,7 +16,8 @@ export class LossChart {
       height: 320,
       scales: { x: { time: false }, y: { distr: 3 } },
       axes: [
-        { label: 'epoch' },
+        // Whole epochs only.
+        { label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
         { label: 'loss (MSE, scaled)', size: 70, values: (_u, splits) => splits.map((v) => (v == null ? '' : v.toPrecision(2))) },
         { side: 1, scale: 'y', label: 'valid RMSE (px)', grid: { show: false }, size: 60, values: (_u, splits) => splits.map((v) => (v == null ? '' : (Math.sqrt(v) * 48).toFixed(2))) },
       ],

@@ -1,0 +1,61 @@
+/** The Watch rpc over a real gRPC server on loopback: token checked, replay first, then live, ended by the run's end. */
+import * as grpc from '@grpc/grpc-js';
+import { kfkdProto, tokenMetadata } from '@kfkd/proto';
+import type { CoordinatorClient, WatchEvent__Output } from '@kfkd/proto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TokenCheck } from './auth.ts';
+import { memoryLogger } from './log.ts';
+import { WorkerPool } from './pool.ts';
+import { startServer, stopServer } from './server.ts';
+import { CoordinatorService } from './service.ts';
+import { WatchJournal } from './watch-journal.ts';
+
+const TOKEN = 'watch-token';
+const rows = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
+const journal = new WatchJournal({
+  run: { net: 'net1', data: 'd.csv', trainRows: 1, validRows: 1, batchSize: 1, maxEpochs: 3, stepsPerEpoch: 1, parameterCount: 1, flip: false, startedAtMs: 0 },
+  hyperparameters: () => ({ learningRate: 0.01, momentum: 0.9 }),
+});
+const record = (epoch: number) => ({ epoch, trainLoss: 0.1, validLoss: 0.2, trainValidRatio: 0.5, validRmsePx: 21.5, learningRate: 0.01, momentum: 0.9, seconds: 1 });
+let server: grpc.Server;
+let client: CoordinatorClient;
+
+beforeAll(async () => {
+  const log = memoryLogger();
+  const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
+  const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, journal);
+  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s));
+  server = bound.server;
+  client = new (kfkdProto().kfkd.v1.Coordinator)(`127.0.0.1:${bound.port}`, grpc.credentials.createInsecure());
+});
+
+afterAll(async () => {
+  client?.close();
+  if (server) await stopServer(server, 0);
+});
+
+it('refuses a watcher without the token', async () => {
+  const call = client.Watch({}, tokenMetadata('wrong'));
+  const error = await new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+  expect(error.code).toBe(grpc.status.UNAUTHENTICATED);
+});
+
+it('replays the history, streams live epochs, and ends after the run finished', async () => {
+  journal.epoch(record(1));
+  const call = client.Watch({}, tokenMetadata(TOKEN));
+  const seen: WatchEvent__Output[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    call.on('end', () => resolve());
+    call.on('error', reject);
+  });
+  call.on('data', (e: WatchEvent__Output) => {
+    seen.push(e);
+    if (e.event === 'replayDone') {
+      journal.epoch(record(2));
+      journal.finish('completed');
+    }
+  });
+  await ended;
+  expect(seen.map((e) => e.event)).toEqual(['run', 'epoch', 'replayDone', 'epoch', 'finished']);
+  expect(seen.filter((e) => e.epoch).map((e) => e.epoch!.epoch)).toEqual([1, 2]);
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { DashboardEvent, EpochView, LinkView, RunView, WorkerView } from './contract.ts';
+import { applyEvent, emptyState, runTiming } from './state.ts';
+import { backoffDelay } from './backoff.ts';
+
+const link: LinkView = { status: 'connecting', coordinator: 'c:1', detail: '', sinceMs: 0 };
+const run: RunView = { net: 'net1', data: 'd.csv', trainRows: 100, validRows: 25, batchSize: 32, maxEpochs: 10, stepsPerEpoch: 4, parameterCount: 9, flip: false, startedAtMs: 1000 };
+const epoch = (n: number, seconds = 2, atMs = 1000 + n * 2000): EpochView => ({
+  epoch: n,
+  trainLoss: 0.1 / n,
+  validLoss: 0.2 / n,
+  trainValidRatio: 0.5,
+  validRmsePx: Math.sqrt(0.2 / n) * 48,
+  learningRate: 0.01,
+  momentum: 0.9,
+  seconds,
+  atMs,
+});
+const worker = (id: string, session = 1, state = 'active'): WorkerView => ({ id, session, host: 'h', backend: 'cpu', device: 'CPU', state, samplesPerSecond: 1, lastTaskSeconds: 1, lastHeartbeatMs: 0 });
+const reduce = (...events: DashboardEvent[]) => events.reduce(applyEvent, emptyState(link));
+
+describe('the dashboard state', () => {
+  it('collects a replay: run, epochs in order, workers by id, then live', () => {
+    const s = reduce({ kind: 'run', run }, { kind: 'epoch', epoch: epoch(1) }, { kind: 'epoch', epoch: epoch(2) }, { kind: 'worker', worker: worker('b') }, { kind: 'worker', worker: worker('a') });
+    expect(s.replaying).toBe(true);
+    expect(s.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(s.workers.map((w) => w.id)).toEqual(['a', 'b']);
+    const live = applyEvent(s, { kind: 'replay-done' });
+    expect(live.replaying).toBe(false);
+    expect(applyEvent(live, { kind: 'epoch', epoch: epoch(3) }).epochs).toHaveLength(3);
+  });
+
+  it('starts over on a new replay (the coordinator reconnected), keeping the link', () => {
+    const s = reduce({ kind: 'run', run }, { kind: 'epoch', epoch: epoch(1) }, { kind: 'worker', worker: worker('a') }, { kind: 'link', link: { ...link, status: 'connected' } }, { kind: 'run', run });
+    expect(s.epochs).toEqual([]);
+    expect(s.workers).toEqual([]);
+    expect(s.link.status).toBe('connected');
+  });
+
+  it('replaces a worker on update and removes only the session that left', () => {
+    let s = reduce({ kind: 'worker', worker: worker('a', 1, 'pending') }, { kind: 'worker', worker: worker('a', 1, 'active') });
+    expect(s.workers).toEqual([worker('a', 1, 'active')]);
+    s = applyEvent(s, { kind: 'worker', worker: worker('a', 2) });
+    expect(applyEvent(s, { kind: 'worker-gone', id: 'a', session: 1, reason: 'replaced' }).workers).toHaveLength(1);
+    expect(applyEvent(s, { kind: 'worker-gone', id: 'a', session: 2, reason: 'left' }).workers).toHaveLength(0);
+  });
+
+  it('never shows an epoch twice', () => {
+    const s = reduce({ kind: 'epoch', epoch: epoch(1) }, { kind: 'epoch', epoch: epoch(2) }, { kind: 'epoch', epoch: epoch(2, 3) });
+    expect(s.epochs.map((e) => [e.epoch, e.seconds])).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+
+  it('does not change state it was not asked to (pages redraw by identity)', () => {
+    const s = reduce({ kind: 'run', run }, { kind: 'epoch', epoch: epoch(1) });
+    const t = applyEvent(s, { kind: 'step', step: { epoch: 2, step: 0, steps: 4, stepLoss: 0.1, learningRate: 0.01, momentum: 0.9, atMs: 5000 } });
+    expect(t.epochs).toBe(s.epochs);
+  });
+});
+
+describe('run timing', () => {
+  it('adds the epoch in progress to the elapsed time and estimates the rest from recent epochs', () => {
+    const s = reduce({ kind: 'run', run }, { kind: 'epoch', epoch: epoch(1, 2, 3000) }, { kind: 'epoch', epoch: epoch(2, 4, 7000) });
+    const t = runTiming(s, 8000);
+    expect(t.elapsedSeconds).toBeCloseTo(7);
+    expect(t.currentEpoch).toBe(3);
+    // 8 epochs left at 3 s each, 1 s of the next one done.
+    expect(t.remainingSeconds).toBeCloseTo(23);
+  });
+
+  it('has no estimate before the first epoch and none after the end', () => {
+    expect(runTiming(reduce({ kind: 'run', run }), 5000).remainingSeconds).toBeNull();
+    const done = reduce({ kind: 'run', run }, { kind: 'epoch', epoch: epoch(1) }, { kind: 'finished', reason: 'completed', atMs: 9000 });
+    expect(runTiming(done, 99_000)).toEqual({ elapsedSeconds: 2, remainingSeconds: null, currentEpoch: 1 });
+  });
+});
+
+describe('backoff', () => {
+  it('doubles from the initial delay up to the maximum, jittered downwards only', () => {
+    const options = { initialMs: 100, maxMs: 1000, jitter: 0.5 };
+    expect([0, 1, 2, 3, 4, 40].map((a) => backoffDelay(a, options, () => 0))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(backoffDelay(0, options, () => 1)).toBe(50);
+  });
+});

@@ -14,7 +14,7 @@ describe('Watch messages as dashboard events', () => {
 
   it('turns faces into base64 pixels and little-endian float32 points into numbers', () => {
     const points = Buffer.alloc(8);
-    points.writeFloatLE(10.5, 0);
+    points.writeFloatLE(10.504, 0);
     points.writeFloatLE(-1, 4);
     const message: WatchEvent__Output = { timeMs: 1, event: 'predictions', predictions: { epoch: 5, faces: [{ pixels: Buffer.from([0, 255]), predicted: points, truth: Buffer.alloc(0) }] } };
     expect(eventOf(message)).toEqual({ kind: 'predictions', predictions: { epoch: 5, faces: [{ pixels: 'AP8=', predicted: [10.5, -1], truth: [] }] } });

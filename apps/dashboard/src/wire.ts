@@ -85,9 +85,9 @@ export function eventOf(message: WatchEvent__Output): DashboardEvent | null {
   }
 }
 
-/** Little-endian float32s (the wire's convention) as numbers. */
+/** Little-endian float32s (the wire's convention) as numbers, to 1/100 pixel: enough to draw, and short in JSON. */
 function float32s(bytes: Buffer): number[] {
   const values: number[] = [];
-  for (let i = 0; i + 4 <= bytes.length; i += 4) values.push(bytes.readFloatLE(i));
+  for (let i = 0; i + 4 <= bytes.length; i += 4) values.push(Math.round(bytes.readFloatLE(i) * 100) / 100);
   return values;
 }

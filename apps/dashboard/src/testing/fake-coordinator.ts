@@ -1,0 +1,74 @@
+/**
+ * A stand-in coordinator that only serves Watch, replaying a made-up run:
+ * `epochs` epoch records, two workers and 16 predicted faces. For measuring
+ * what a page load of a long run costs without training one.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { AUTHORIZATION_KEY, kfkdProto } from '@kfkd/proto';
+import type { CoordinatorHandlers, WatchEvent } from '@kfkd/proto';
+
+export interface FakeCoordinator {
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+export function fakeRun(epochs: number, nowMs = Date.now()): WatchEvent[] {
+  const events: WatchEvent[] = [
+    {
+      timeMs: nowMs,
+      run: { net: 'net2', data: 'training.csv', trainRows: 1712, validRows: 428, batchSize: 128, maxEpochs: 3000, stepsPerEpoch: 14, parameterCount: 1_000_000, flip: true, startedAtMs: nowMs - epochs * 5000 },
+    },
+  ];
+  for (let e = 1; e <= epochs; e++) {
+    const trainLoss = 0.002 + 0.1 / e;
+    const validLoss = 0.003 + 0.08 / e;
+    events.push({
+      timeMs: nowMs - (epochs - e) * 5000,
+      epoch: { epoch: e, trainLoss, validLoss, trainValidRatio: trainLoss / validLoss, validRmsePx: Math.sqrt(validLoss) * 48, learningRate: 0.03, momentum: 0.9, seconds: 4.9 + (e % 7) / 10 },
+    });
+  }
+  for (const id of ['gpu-node-1-gpu0', 'gpu-node-2-gpu0']) {
+    events.push({ timeMs: nowMs, worker: { workerId: id, session: 1, host: 'ipv4:10.0.0.7:40000', backend: 'tensorflow', device: 'GPU 0', state: 'active', samplesPerSecond: 900, lastTaskSeconds: 0.07, lastHeartbeatMs: nowMs } });
+  }
+  const face = (i: number) => {
+    // Noise: faces compress worse than a pattern would, noise worst of all.
+    const pixels = Buffer.alloc(96 * 96);
+    let seed = 12345 + i;
+    for (let p = 0; p < pixels.length; p++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      pixels[p] = seed >>> 24;
+    }
+    const points = new Float32Array(30).map((_, k) => 20.123 + ((k * 17 + i) % 56) / 1.7);
+    const bytes = Buffer.from(points.buffer);
+    return { pixels, predicted: bytes, truth: bytes };
+  };
+  events.push({ timeMs: nowMs, predictions: { epoch: epochs, faces: Array.from({ length: 16 }, (_, i) => face(i)) } });
+  events.push({ timeMs: nowMs, replayDone: {} });
+  return events;
+}
+
+export async function startFakeCoordinator(token: string, events: readonly WatchEvent[]): Promise<FakeCoordinator> {
+  const server = new grpc.Server();
+  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>): void => callback({ code: grpc.status.UNIMPLEMENTED });
+  const handlers: CoordinatorHandlers = {
+    Join: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+    Report: unimplemented,
+    Heartbeat: unimplemented,
+    Watch: (call) => {
+      if (call.metadata.get(AUTHORIZATION_KEY)[0] !== `Bearer ${token}`) return void call.emit('error', { code: grpc.status.UNAUTHENTICATED });
+      for (const event of events) call.write(event);
+      // Then stays open, as a live run's stream does.
+    },
+  };
+  server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => {
+      server.forceShutdown();
+      resolve();
+    }),
+  };
+}

@@ -1,5 +1,7 @@
 /**
- * `kfkd local`: a coordinator and N workers as child processes on loopback.
+ * `kfkd local`: a coordinator, N workers and the dashboard (unless
+ * --no-dashboard) as child processes on loopback; the dashboard's URL is
+ * printed before the workers start.
  * The coordinator's epoch table goes to stdout, every process's log to
  * stderr. Ctrl-C asks the coordinator to checkpoint and stop; when it exits,
  * the workers are stopped; a second Ctrl-C (or our own exit) kills them all.
@@ -43,19 +45,26 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
     if (workersStarted) return;
     workersStarted = true;
     for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`]);
-    if (flags.dashboard) {
-      dashboard = start(['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
-        const m = /\[dashboard\] serving (\S+)/.exec(line);
-        if (m) process.stdout.write(`dashboard: ${m[1]}\n`);
-      });
-    }
+  };
+  // The dashboard first, so its URL is printed (and the page can be opened) before training starts.
+  const startDashboardThenWorkers = (address: string): void => {
+    if (!flags.dashboard) return startWorkers(address);
+    if (dashboard) return;
+    dashboard = start(['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
+      const m = /\[dashboard\] serving (\S+)/.exec(line);
+      if (!m) return;
+      process.stdout.write(`dashboard: ${m[1]}\n`);
+      startWorkers(address);
+    });
+    // Training does not depend on the dashboard.
+    dashboard.once('exit', () => startWorkers(address));
   };
   const coordinator = start(
     coordinatorArgs,
     (line) => {
       const m = /\blistening on (\S+)/.exec(line);
       // Workers connect to loopback whatever the coordinator bound (0.0.0.0 included).
-      if (m) startWorkers(`127.0.0.1:${m[1].slice(m[1].lastIndexOf(':') + 1)}`);
+      if (m) startDashboardThenWorkers(`127.0.0.1:${m[1].slice(m[1].lastIndexOf(':') + 1)}`);
     },
     true,
   );

@@ -46,6 +46,7 @@ describe.each([
     expectSameHistory(await readHistory(runDir), reference);
     expect(result.stdout).toMatch(/Epoch \| {2}Train loss/);
     expect(result.stdout).toMatch(/saved model to /);
+    expect(result.stdout).toMatch(/^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
     for (let i = 1; i <= workers; i++) expect(result.stderr).toMatch(new RegExp(`\\[worker local-${i}\\] done: training is over`));
     await stat(join(runDir, 'model', 'model.json'));
     await stat(join(runDir, 'checkpoint.kfkd'));

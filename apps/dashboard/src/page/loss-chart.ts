@@ -36,6 +36,8 @@ export class LossChart {
     if (epochs === this.shown) return;
     this.shown = epochs;
     this.plot.setData([epochs.map((e) => e.epoch), epochs.map((e) => e.trainLoss), epochs.map((e) => e.validLoss)]);
+    // Without a cursor over the chart, the legend shows the latest epoch.
+    if (epochs.length > 0 && this.plot.cursor.idx == null) this.plot.setLegend({ idx: epochs.length - 1 });
   }
 
   private width(): number {

@@ -3,7 +3,9 @@
  * playwright-core): a short distributed run (coordinator, one worker, the
  * dashboard as separate processes), the page's epoch table and both loss
  * curves against the run's history.jsonl, and recovery after the dashboard
- * is killed and restarted. Leaves a screenshot in test-output/.
+ * is killed and restarted, and after the coordinator is stopped and resumed
+ * from its checkpoint (the resumed history is replayed). Leaves screenshots
+ * in test-output/.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,8 @@ let coordinator: KfkdProcess;
 let worker: KfkdProcess;
 let dashboard: KfkdProcess;
 let dashboardPort: number;
+let coordinatorArgs: string[];
+let address: string;
 let browser: BrowserContext;
 let page: Page;
 
@@ -33,8 +37,9 @@ beforeAll(async () => {
   const synth = startKfkd(env, 'synth', '--rows', '150', '--label-all', '1', '--out', data);
   await synth.waitFor(/wrote /);
   // Many epochs: the run must outlive the test (it is killed at the end).
-  coordinator = startKfkd(env, 'coordinator', '--net', 'net1', '--data', data, '--epochs', '500', '--batch', '32', '--run-dir', runDir, '--listen', '127.0.0.1:0');
-  const address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
+  coordinatorArgs = ['coordinator', '--net', 'net1', '--data', data, '--epochs', '500', '--batch', '32', '--run-dir', runDir];
+  coordinator = startKfkd(env, ...coordinatorArgs, '--listen', '127.0.0.1:0');
+  address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
   worker = startKfkd(env, 'worker', '--coordinator', address, '--backend', 'cpu', '--id', 'test-worker');
   dashboard = startKfkd(env, 'dashboard', '--coordinator', address, '--listen', '127.0.0.1:0');
   dashboardPort = Number((await dashboard.waitFor(/serving http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
@@ -116,11 +121,24 @@ it('shows the run, its epoch table and both loss curves as in history.jsonl, and
   // Kill the dashboard: the page says so, and recovers by itself once it is back on the same port.
   await dashboard.kill();
   await page.waitForFunction(() => /Connection to the dashboard lost/.test(document.querySelector('#notice')?.textContent ?? ''), undefined, { timeout: 15_000 });
-  dashboard = startKfkd(env, 'dashboard', '--coordinator', `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`, '--listen', `127.0.0.1:${dashboardPort}`);
+  dashboard = startKfkd(env, 'dashboard', '--coordinator', address, '--listen', `127.0.0.1:${dashboardPort}`);
   await dashboard.waitFor(/serving http/);
   await page.waitForFunction(() => /Reconnected/.test(document.querySelector('#notice')?.textContent ?? ''), undefined, { timeout: 30_000 });
   await page.waitForFunction((n) => document.querySelectorAll('#epochs tbody tr').length > n, before, { timeout: 30_000 });
   await expectTableMatchesHistory(before + 1);
   await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-after-restart.png'), fullPage: true });
   expect(Date.now() - started).toBeLessThan(90_000);
+});
+
+it('shows the whole history again after the coordinator resumes from its checkpoint', async () => {
+  // SIGTERM: the coordinator checkpoints after the step in flight and exits.
+  await coordinator.kill('SIGTERM');
+  await page.waitForFunction(() => /unreachable/.test(document.querySelector('#link')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  const before = (await historyRows()).size;
+  coordinator = startKfkd(env, ...coordinatorArgs, '--listen', address);
+  await coordinator.waitFor(/resuming from the checkpoint/);
+  // The worker and the dashboard find it again by themselves.
+  await page.waitForFunction((n) => document.querySelectorAll('#epochs tbody tr').length > n, before, { timeout: 60_000 });
+  await expect(page.isHidden('#link')).resolves.toBe(true);
+  await expectTableMatchesHistory(before + 1);
 });

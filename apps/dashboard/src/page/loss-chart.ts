@@ -14,7 +14,11 @@ export class LossChart {
     const opts: uPlot.Options = {
       width: this.width(),
       height: 320,
-      scales: { x: { time: false }, y: { distr: 3 } },
+      scales: {
+        x: { time: false },
+        // Whole decades, so the lowest losses always have a labelled line below them.
+        y: { distr: 3, range: (_u, min, max) => (min > 0 && max > 0 ? [10 ** Math.floor(Math.log10(min)), 10 ** Math.ceil(Math.log10(max))] : [0.001, 1]) },
+      },
       axes: [
         // Whole epochs only.
         { label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },

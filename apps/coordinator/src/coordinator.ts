@@ -199,14 +199,23 @@ export class Coordinator {
     return this.journal;
   }
 
-  /** Sample predictions for the journal every few epochs and at the last one. */
+  /**
+   * Sample predictions for the journal every few epochs and at the last one.
+   * They run on the coordinator's (slow, pure-JS) backend and hold up the
+   * step loop, so they are skipped until 10x the last one's cost has passed:
+   * at most ~10% of the training time even for the big nets.
+   */
   private predictionsObserver(journal: WatchJournal): TrainerObserver {
     const every = this.config.predictEvery ?? 5;
     const faces = new ValidationFaces(this.config.spec, this.config.data.valid);
+    let notBefore = 0;
     return {
       onEpoch: (record, state) => {
-        if (every <= 0 || (record.epoch % every !== 0 && record.epoch !== 1 && record.epoch !== this.config.spec.training.maxEpochs)) return;
+        const due = record.epoch % every === 0 || record.epoch === 1 || record.epoch === this.config.spec.training.maxEpochs;
+        if (every <= 0 || !due || performance.now() < notBefore) return;
+        const started = performance.now();
         journal.predictions(record.epoch, faces.predict(state().parameters));
+        notBefore = performance.now() + 10 * (performance.now() - started);
       },
     };
   }

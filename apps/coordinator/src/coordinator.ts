@@ -71,6 +71,7 @@ export class Coordinator {
   private readonly abort = new AbortController();
   private pool: WorkerPool | null = null;
   private journal: WatchJournal | null = null;
+  private faces: ValidationFaces | null = null;
 
   constructor(private readonly config: CoordinatorConfig) {
     if (config.token.length === 0) throw new CoordinatorConfigError('a shared token is required (--token-file or KFKD_TOKEN)');
@@ -159,6 +160,7 @@ export class Coordinator {
       throw error;
     } finally {
       if (heartbeatTimer) clearInterval(heartbeatTimer);
+      this.faces?.dispose();
     }
   }
 
@@ -208,6 +210,7 @@ export class Coordinator {
   private predictionsObserver(journal: WatchJournal): TrainerObserver {
     const every = this.config.predictEvery ?? 5;
     const faces = new ValidationFaces(this.config.spec, this.config.data.valid);
+    this.faces = faces;
     let notBefore = 0;
     return {
       onEpoch: (record, state) => {

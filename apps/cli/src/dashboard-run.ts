@@ -1,5 +1,6 @@
 /** `kfkd dashboard`: serves the page until Ctrl-C. */
 import { readFile } from 'node:fs/promises';
+import { stderrLogger } from '@kfkd/coordinator';
 import { Dashboard, watchCredentials } from '@kfkd/dashboard';
 import { readToken } from './cluster-flags.ts';
 import type { DashboardFlags } from './commands/dashboard.ts';
@@ -16,16 +17,17 @@ export async function runDashboard(flags: DashboardFlags): Promise<void> {
   const tls = flags.tlsCa
     ? { ca: await readFile(flags.tlsCa), cert: flags.tlsCert ? await readFile(flags.tlsCert) : null, key: flags.tlsKey ? await readFile(flags.tlsKey) : null }
     : null;
+  const log = stderrLogger('dashboard');
   const dashboard = new Dashboard({
     coordinator: flags.coordinator,
     token,
     credentials: watchCredentials(tls),
     host: listen[1].replace(/^\[(.*)\]$/, '$1'),
     port: Number(listen[2]),
-    log: (message, fields) => console.error(`[dashboard] ${message} ${JSON.stringify(fields)}`),
+    log: (message, fields) => log.warn(message, fields),
   });
   const url = await dashboard.start();
-  console.error(`[dashboard] serving ${url} (coordinator ${flags.coordinator})`);
+  log.info(`serving ${url}`, { coordinator: flags.coordinator, listen: flags.listen });
   await new Promise<void>((resolve) => {
     const stopListening = onInterrupt(() => {
       stopListening();

@@ -19,7 +19,7 @@ export interface DashboardOptions {
   /** Where pages connect (default 127.0.0.1; port 0 picks one). */
   readonly host: string;
   readonly port: number;
-  readonly log?: (message: string, fields: Record<string, unknown>) => void;
+  readonly log?: (message: string, fields: Readonly<Record<string, string | number>>) => void;
 }
 
 export class Dashboard {

@@ -22,7 +22,8 @@ export interface WatchClientOptions {
   readonly credentials: grpc.ChannelCredentials;
   readonly onEvent: (event: DashboardEvent) => void;
   readonly backoff?: BackoffOptions;
-  readonly log?: (message: string, fields: Record<string, unknown>) => void;
+  /** Told when the stream ends (once per distinct reason, not on every retry). */
+  readonly log?: (message: string, fields: Readonly<Record<string, string | number>>) => void;
 }
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -39,6 +40,7 @@ export class WatchClient {
   private timer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private stopped = false;
+  private lastLogged = '';
 
   constructor(private readonly options: WatchClientOptions) {
     const Client = kfkdProto().kfkd.v1.Coordinator;
@@ -65,6 +67,7 @@ export class WatchClient {
     call.on('data', (message: WatchEvent__Output) => {
       if (!connected) {
         connected = true;
+        this.lastLogged = '';
         this.link('connected', '');
       }
       const event = eventOf(message);
@@ -80,7 +83,8 @@ export class WatchClient {
       this.call = null;
       const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
       this.link('disconnected', `${detail}; retrying in ${(delay / 1000).toFixed(1)} s`);
-      this.options.log?.('watch stream ended', { coordinator: this.options.coordinator, detail, retryInMs: delay });
+      if (detail !== this.lastLogged) this.options.log?.('watch stream ended; reconnecting with backoff', { coordinator: this.options.coordinator, detail });
+      this.lastLogged = detail;
       this.timer = setTimeout(() => this.connect(), delay);
     };
     call.on('error', (error: grpc.ServiceError) => end(`${grpc.status[error.code] ?? error.code}: ${error.details}`));

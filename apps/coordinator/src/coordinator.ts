@@ -17,6 +17,7 @@ import { TokenCheck } from './auth.ts';
 import { type RunIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
@@ -50,6 +51,8 @@ export interface CoordinatorConfig {
   readonly heartbeatTimeoutMs?: number;
   readonly observers?: readonly TrainerObserver[];
   readonly log: Logger;
+  /** Prometheus metrics to report to (served by the caller). */
+  readonly metrics?: CoordinatorMetrics;
   /** Called once the server listens, with the bound port. */
   readonly onListening?: (port: number) => void;
   /** Called before training when a checkpoint is resumed. */
@@ -99,9 +102,11 @@ export class Coordinator {
         taskTimeoutMs: config.taskTimeoutMs ?? 120_000,
         heartbeatTimeoutMs,
         log: config.log,
+        metrics: config.metrics,
       });
       this.pool = pool;
-      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log);
+      config.metrics?.watchMembers(() => pool.currentMembers());
+      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, config.metrics);
       const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s));
       server = bound.server;
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
@@ -118,12 +123,12 @@ export class Coordinator {
       };
       const result = await train({
         spec: config.spec,
-        source: new RemoteGradientSource(pool, config.parameters.length, config.data.valid.rows),
+        source: new RemoteGradientSource(pool, config.parameters.length, config.data.valid.rows, config.metrics),
         trainRows: config.data.train.rows,
         parameters: config.parameters,
         seed: config.seed,
         resume: resume ?? undefined,
-        observers: [checkpoints, ...(config.observers ?? [])],
+        observers: [...(config.metrics ? [config.metrics.observer(config.spec)] : []), checkpoints, ...(config.observers ?? [])],
         signal: this.abort.signal,
       });
       this.transition('stopping');

@@ -11,6 +11,7 @@ import { float32Bytes } from '@kfkd/proto';
 import type { TrainingData } from '@kfkd/model';
 import { CoordinatorStoppedError, WorkerLostError } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 import * as membership from './membership.ts';
 import { type Member, type LeaveReason, type Membership, activeMembers } from './membership.ts';
 import { SLOT_COUNT, rebalance, rowsOfSlots, splitByOwner } from './sharding.ts';
@@ -35,6 +36,7 @@ export interface PoolOptions {
   readonly heartbeatTimeoutMs: number;
   readonly log: Logger;
   readonly now?: () => number;
+  readonly metrics?: CoordinatorMetrics;
 }
 
 /** One unit of a job: a row of the part and its position in the global batch. */
@@ -78,6 +80,8 @@ interface Outstanding extends IssuedTask {
   readonly resolve: (result: PartResult) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
+  /** performance.now() when the task was handed to its stream. */
+  readonly sentAt: number;
 }
 
 /** Rows per shard message: 512 x 9216 bytes = 4.5 MiB, far below the message size limit. */
@@ -107,6 +111,11 @@ export class WorkerPool {
 
   get memberCount(): number {
     return this.members.members.size;
+  }
+
+  /** The current members, pending and active. */
+  currentMembers(): Member[] {
+    return [...this.members.members.values()];
   }
 
   /** Admits a worker (active from the next step on) and sends its Welcome. */
@@ -151,6 +160,7 @@ export class WorkerPool {
         task.reject(new WorkerLostError(id, reason));
       }
     }
+    this.options.metrics?.workerRemoved(id, reason);
     const record = { worker: id, session, at: this.now(), reason, detail };
     this.failures.push(record);
     const log = reason === 'left' || reason === 'replaced' || reason === 'shutdown' ? this.options.log.info : this.options.log.warn;
@@ -188,6 +198,7 @@ export class WorkerPool {
       if (check.ok) {
         clearTimeout(task.timer);
         this.tasks.delete(task.id);
+        this.options.metrics?.taskAccepted(task.worker, task.part, task.count, (performance.now() - task.sentAt) / 1000);
         task.resolve({ firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: check.gradSum });
         return { ok: true };
       }
@@ -208,10 +219,19 @@ export class WorkerPool {
     let pending: readonly WorkItem[] = job.items;
     const done: PartResult[] = [];
     let startOfJob = true;
+    const phases = { wait: 0, shard: 0, compute: 0 };
+    let mark = performance.now();
+    const lap = (phase: keyof typeof phases): void => {
+      const now = performance.now();
+      phases[phase] += (now - mark) / 1000;
+      mark = now;
+    };
     while (pending.length > 0) {
       await this.ready(startOfJob);
       startOfJob = false;
+      lap('wait');
       await this.reshard();
+      lap('shard');
       const parts = splitByOwner(pending, this.assignment);
       const attempts = [...parts].map(([worker, items]) =>
         this.dispatch(worker, job, parameterBytes, items).then(
@@ -226,7 +246,9 @@ export class WorkerPool {
       }
       if (again.length > 0) this.options.log.warn('recomputing rows of lost workers', { part: job.part, epoch: job.epoch, step: job.step, rows: again.length });
       pending = again;
+      lap('compute');
     }
+    this.options.metrics?.jobDone(job.part, phases);
     return done.sort((a, b) => a.firstPosition - b.firstPosition);
   }
 
@@ -317,6 +339,7 @@ export class WorkerPool {
             targets.set(rows.targets.subarray(r * targetWidth, (r + 1) * targetWidth), i * targetWidth);
           });
           await entry.stream.send({ shard: { generation, part: partName(part), addRows: chunk, pixels, targets: float32Bytes(targets) } });
+          this.options.metrics?.shardSent(pixels.byteLength + targets.byteLength);
         }
       }
     } catch {
@@ -349,6 +372,7 @@ export class WorkerPool {
         resolve,
         reject,
         timer,
+        sentAt: performance.now(),
       });
       entry.stream
         .send({
@@ -365,6 +389,7 @@ export class WorkerPool {
             dropoutSeed: job.dropoutSeed,
           },
         })
+        .then(() => this.options.metrics?.parametersSent(parameterBytes.byteLength))
         .catch(() => this.leave(worker, member.session, 'stream-closed', `could not send task ${id}`));
     });
   }

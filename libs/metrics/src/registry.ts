@@ -24,8 +24,8 @@ export async function metricNames(registry: Registry): Promise<Set<string>> {
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);
     // Histograms and summaries are queried by their series names.
-    if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
-    if (metric.type === 'summary') for (const suffix of ['_sum', '_count']) names.add(metric.name + suffix);
+    if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
+    if (String(metric.type) === 'summary') for (const suffix of ['_sum', '_count']) names.add(metric.name + suffix);
   }
   return names;
 }

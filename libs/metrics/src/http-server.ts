@@ -28,7 +28,7 @@ export class MetricsListenError extends Error {
     readonly address: string,
     reason: string,
   ) {
-    super(`cannot serve metrics on ${address}: ${reason}`);
+    super(`cannot serve metrics on ${address} (--metrics-listen): ${reason}`);
     this.name = 'MetricsListenError';
   }
 }

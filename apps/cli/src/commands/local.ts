@@ -11,6 +11,8 @@ export interface LocalFlags extends TrainingFlags {
   minWorkers?: number;
   stepTimeout: number;
   heartbeatTimeout: number;
+  /** The coordinator's; workers get the next ports (see metrics-endpoint.ts). */
+  metricsListen: string;
 }
 
 export function localCommand(): Command {
@@ -22,7 +24,7 @@ export function localCommand(): Command {
   )
     .addOption(integerOption('--workers <n>', 'number of worker processes', 2, 1))
     .addOption(new Option('--backend <name>', "workers' tfjs backend").choices(BACKEND_CHOICES).default('auto').env(envName('--backend')));
-  addCoordinatorFlags(command, '127.0.0.1:0');
+  addCoordinatorFlags(command, '127.0.0.1:0', 'off');
   return command.action(async (flags: LocalFlags, cmd: Command) => {
     // --min-workers defaults to all of them here, so every worker takes part from the first step.
     if (cmd.getOptionValueSource('minWorkers') === 'default') flags.minWorkers = flags.workers;

@@ -5,13 +5,15 @@
  * its HTTP API shows throughput and loss series from the coordinator and
  * from each worker.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type KfkdProcess, startKfkd } from '../testing/cluster.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
 import { type Prometheus, type Sample, freePort, startPrometheus } from '../testing/prometheus.ts';
+
+const GRAFANA_DASHBOARD = new URL('../../../../deploy/grafana/kfkd-dashboard.json', import.meta.url);
 
 let dir: string;
 let data: string;
@@ -76,6 +78,12 @@ it('throughput and loss series of the coordinator and of each worker reach Prome
   const info = await eventually(`max_over_time(kfkd_worker_info{job="kfkd-worker"}[5m])`, (s) => s.length === 2);
   expect(info.map((s) => s.metric.worker).sort()).toEqual(['w1', 'w2']);
   expect(info.every((s) => s.metric.backend === 'wasm')).toBe(true);
+
+  // Every query of the Grafana dashboard is valid PromQL for this Prometheus.
+  const dashboard = JSON.parse(await readFile(GRAFANA_DASHBOARD, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$__rate_interval', '1m')));
+  expect(exprs.length).toBeGreaterThan(20);
+  for (const expr of exprs) await prometheus.query(expr);
 
   // The run itself is unharmed by being scraped.
   expect(await coordinator.exited).toBe(0);

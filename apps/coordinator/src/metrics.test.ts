@@ -102,8 +102,8 @@ it('removes a leaving member from the per-member series and counts the removal b
   const b = pool.currentMembers().find((m) => m.id === 'b')!;
   pool.leave('b', b.session, 'heartbeat', 'silent');
 
-  expect(await metricValue(registry, 'kfkd_worker_removals_total', { reason: 'heartbeat' })).toBe(1);
-  expect(await metricValue(registry, 'kfkd_worker_removals_total', { reason: 'deadline' })).toBe(0);
+  expect(await metricValue(registry, 'kfkd_removed_workers_total', { reason: 'heartbeat' })).toBe(1);
+  expect(await metricValue(registry, 'kfkd_removed_workers_total', { reason: 'deadline' })).toBe(0);
   expect(await metricValue(registry, 'kfkd_workers', { state: 'active' })).toBe(1);
   expect(await metricValue(registry, 'kfkd_member_samples_processed_total', { worker: 'b' })).toBeUndefined();
   expect(await metricValue(registry, 'kfkd_member_info', { worker: 'b' })).toBeUndefined();

@@ -87,7 +87,7 @@ export class CoordinatorMetrics {
     this.validationDuration = histogram('kfkd_validation_duration_seconds', "Wall time of an epoch's validation pass across the workers.");
     this.parameterBytes = counter('kfkd_parameter_bytes_sent_total', 'Bytes of parameters sent to workers in tasks.');
     this.shardBytes = counter('kfkd_shard_bytes_sent_total', 'Bytes of data rows (pixels and targets) sent to workers in shard updates.');
-    this.gradientBytes = counter('kfkd_gradient_bytes_received_total', 'Bytes of gradient sums received from workers (accepted or not).');
+    this.gradientBytes = counter('kfkd_gradient_bytes_received_total', 'Bytes of gradient sums received in authenticated results (accepted or not).');
     this.epoch = gauge('kfkd_epoch', 'The epoch in progress (1-based).');
     this.step = gauge('kfkd_step', 'Steps completed in the epoch in progress.');
     this.stepsPerEpoch = gauge('kfkd_steps_per_epoch', 'Training steps in one epoch.');
@@ -99,7 +99,7 @@ export class CoordinatorMetrics {
     this.epochDuration = gauge('kfkd_epoch_duration_seconds', 'Wall time of the last completed epoch.');
     this.learningRate = gauge('kfkd_learning_rate', 'Learning rate of the epoch in progress.');
     this.momentum = gauge('kfkd_momentum', 'Nesterov momentum of the epoch in progress.');
-    this.removals = counter('kfkd_worker_removals_total', 'Workers removed from the run, by reason.', ['reason']);
+    this.removals = counter('kfkd_removed_workers_total', 'Workers removed from the run, by reason.', ['reason']);
     this.rejections = counter('kfkd_rejected_messages_total', 'Requests refused, by rpc and reason.', ['rpc', 'reason']);
     this.memberTaskSeconds = counter('kfkd_member_task_seconds_total', 'Per current member: seconds from sending its tasks to accepting their results (compute plus transfer).', ['worker']);
     this.memberSamples = counter('kfkd_member_samples_processed_total', 'Per current member: rows of its accepted results.', ['worker']);

@@ -19,7 +19,8 @@ export function localCommand(): Command {
   const command = addTrainingFlags(
     new Command('local').description(
       'Distributed training on this machine: start a coordinator and N workers as child processes on loopback ' +
-        '(with a fresh shared token), print the epoch table, forward Ctrl-C, and stop them all at the end.',
+        '(with a fresh shared token), print the epoch table, forward Ctrl-C, and stop them all at the end. ' +
+        'Metrics are off unless --metrics-listen HOST:PORT is given: then the coordinator serves them there and worker i on PORT+i (port 0: each a free port, logged).',
     ),
   )
     .addOption(integerOption('--workers <n>', 'number of worker processes', 2, 1))

@@ -91,6 +91,7 @@ export class Coordinator {
       if (resume) {
         for (const record of resume.history) await run.appendEpoch(record);
         config.log.info('resuming from checkpoint', { epoch: resume.epoch, step: resume.step, runDir: config.runDir });
+        config.metrics?.resumed(resume);
         config.onResume?.(resume);
       }
       const heartbeatTimeoutMs = config.heartbeatTimeoutMs ?? 30_000;

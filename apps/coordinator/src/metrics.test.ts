@@ -157,6 +157,15 @@ it('tracks epoch, step, losses, learning rate and whole-step durations from the 
   expect(text).toMatch(/^kfkd_step_phase_duration_seconds_bucket\{le="0\.025",phase="compute"\} 2$/m);
 });
 
+it('starts a resumed run from its checkpoint instead of blank gauges', async () => {
+  const metrics = new CoordinatorMetrics();
+  const record = { epoch: 4, trainLoss: 0.01, validLoss: 0.02, trainValidRatio: 0.5, validRmsePx: 6.8, learningRate: 0.01, momentum: 0.9, seconds: 3 };
+  metrics.resumed({ epoch: 5, step: 2, epochLossSum: 0, epochSeconds: 0, parameters: new Float32Array(0), velocity: new Float32Array(0), history: [record], earlyStopping: null, bestWeights: null });
+  expect(await metricValue(metrics.registry, 'kfkd_epoch')).toBe(5);
+  expect(await metricValue(metrics.registry, 'kfkd_step')).toBe(2);
+  expect(await metricValue(metrics.registry, 'kfkd_valid_loss')).toBe(0.02);
+});
+
 it('follows the naming conventions: kfkd_ prefix, base units, _total only on counters', async () => {
   const metrics = new CoordinatorMetrics();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {

@@ -7,7 +7,7 @@
  * size; steps and epochs are values, never labels.
  */
 import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry, createRegistry } from '@kfkd/metrics';
-import { type NetSpec, type TrainerObserver, hyperparametersForEpoch } from '@kfkd/model';
+import { type EpochRecord, type NetSpec, type TrainerObserver, type TrainerState, hyperparametersForEpoch } from '@kfkd/model';
 import type { LeaveReason, Member } from './membership.ts';
 
 export type Part = 'train' | 'valid';
@@ -155,13 +155,23 @@ export class CoordinatorMetrics {
         this.stepsPerEpoch.set(steps);
         this.stepLoss.set(stepLoss);
       },
-      onEpoch: (record) => {
-        this.trainLoss.set(record.trainLoss);
-        this.validLoss.set(record.validLoss);
-        this.validRmse.set(record.validRmsePx);
-        this.epochDuration.set(record.seconds);
-      },
+      onEpoch: (record) => this.epochDone(record),
     };
+  }
+
+  /** A resumed run starts from its checkpoint's epoch, step and last losses, not from blank gauges. */
+  resumed(state: TrainerState): void {
+    this.epoch.set(state.epoch);
+    this.step.set(state.step);
+    const last = state.history.at(-1);
+    if (last) this.epochDone(last);
+  }
+
+  private epochDone(record: EpochRecord): void {
+    this.trainLoss.set(record.trainLoss);
+    this.validLoss.set(record.validLoss);
+    this.validRmse.set(record.validRmsePx);
+    this.epochDuration.set(record.seconds);
   }
 
   /** The gradient source starts a training step. */

@@ -2,11 +2,12 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorStoppedError, type TlsFiles, stderrLogger } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, stderrLogger } from '@kfkd/coordinator';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, selectBackend, type TrainerObserver } from '@kfkd/model';
 import { readToken, secondsToMs } from './cluster-flags.ts';
 import type { CoordinatorFlags } from './commands/coordinator.ts';
 import { UsageError } from './failure.ts';
+import { serveMetrics } from './metrics-endpoint.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
 import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
@@ -29,6 +30,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     stepTimeoutS: flags.stepTimeout,
     heartbeatTimeoutS: flags.heartbeatTimeout,
     tls: tls ? (tls.clientCa ? 'mtls' : 'tls') : 'off',
+    metricsListen: flags.metricsListen,
     parameters: paramLayout(spec).size,
   });
 
@@ -54,6 +56,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
       console.log(epochTableRow(record));
     },
   };
+  const metrics = new CoordinatorMetrics();
   const coordinator = new Coordinator({
     spec,
     data: prepared,
@@ -70,12 +73,15 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     heartbeatTimeoutMs: secondsToMs(flags.heartbeatTimeout),
     observers: [table],
     log,
+    metrics,
     onResume: (state) => {
       console.log(`resuming from the checkpoint in ${runDir}: epoch ${state.epoch}, step ${state.step}`);
       if (state.history.length > 0) showHeader();
       for (const record of state.history) console.log(epochTableRow(record));
     },
   });
+  // Ready (/healthz 200) once workers can connect.
+  const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => coordinator.state === 'running');
   const stopListening = onInterrupt(() => {
     console.error('\nstopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (Ctrl-C again to quit at once)');
     coordinator.shutdown();
@@ -101,6 +107,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     throw error;
   } finally {
     stopListening();
+    await metricsServer?.close();
   }
 }
 

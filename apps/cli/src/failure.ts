@@ -2,6 +2,7 @@ import { DataFormatError } from '@kfkd/data';
 import { PlotInputError } from './plot/errors.ts';
 import { CheckpointCorruptError, CheckpointMismatchError, CoordinatorConfigError, ListenError } from '@kfkd/coordinator/errors';
 import { WorkerConfigError, WorkerRefusedError } from '@kfkd/worker/errors';
+import { MetricsListenError } from '@kfkd/metrics';
 import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model/errors';
 
 /** Thrown when flags are inconsistent in a way commander cannot check (e.g. two flags that go together). */
@@ -41,6 +42,7 @@ const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [
   ListenError,
   WorkerConfigError,
   WorkerRefusedError,
+  MetricsListenError,
 ];
 
 function isUserFacing(error: Error): boolean {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { TOKEN_ENV } from './cluster-flags.ts';
 import type { LocalFlags } from './commands/local.ts';
 import { UsageError } from './failure.ts';
+import { localWorkerMetricsListen } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
 const KFKD_BIN = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
@@ -38,13 +39,13 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   };
 
   const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
-  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout), '--metrics-listen', flags.metricsListen);
   let workersStarted = false;
   let dashboard: ChildProcess | null = null;
   const startWorkers = (address: string): void => {
     if (workersStarted) return;
     workersStarted = true;
-    for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`]);
+    for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
   };
   // The dashboard first, so its URL is printed (and the page can be opened) before training starts.
   const startDashboardThenWorkers = (address: string): void => {

@@ -2,10 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GradientComputer, selectBackend } from '@kfkd/model';
-import { Worker, channelCredentials, gradientCompute, stderrLogger } from '@kfkd/worker';
+import { Worker, WorkerMetrics, channelCredentials, gradientCompute, stderrLogger } from '@kfkd/worker';
 import { readToken } from './cluster-flags.ts';
 import type { WorkerFlags } from './commands/worker.ts';
 import { UsageError } from './failure.ts';
+import { serveMetrics } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
 export async function runWorker(flags: WorkerFlags): Promise<void> {
@@ -20,6 +21,8 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   const log = stderrLogger(`worker ${id}`);
   const backend = await selectBackend(flags.backend);
   log.info(backend.message, { backend: backend.name, device: backend.device, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
+  const metrics = new WorkerMetrics({ id, backend: backend.name, device: backend.device });
+  const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log);
   const worker = new Worker({
     coordinator: flags.coordinator,
     token,
@@ -28,6 +31,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     credentials: channelCredentials(tls),
     makeCompute: (spec) => gradientCompute(new GradientComputer(spec)),
     log,
+    metrics,
   });
   const stopListening = onInterrupt(() => worker.shutdown());
   try {
@@ -35,5 +39,6 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     log.info(outcome === 'finished' ? 'done: training is over' : 'stopped');
   } finally {
     stopListening();
+    await metricsServer?.close();
   }
 }

@@ -17,6 +17,7 @@ import { TokenCheck } from './auth.ts';
 import { type RunIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
@@ -52,6 +53,8 @@ export interface CoordinatorConfig {
   readonly heartbeatTimeoutMs?: number;
   readonly observers?: readonly TrainerObserver[];
   readonly log: Logger;
+  /** Prometheus metrics to report to (served by the caller). */
+  readonly metrics?: CoordinatorMetrics;
   /** Called once the server listens, with the bound port. */
   readonly onListening?: (port: number) => void;
   /** Called before training when a checkpoint is resumed. */
@@ -98,6 +101,7 @@ export class Coordinator {
           journal.epoch(record);
         }
         config.log.info('resuming from checkpoint', { epoch: resume.epoch, step: resume.step, runDir: config.runDir });
+        config.metrics?.resumed(resume);
         config.onResume?.(resume);
       }
       const heartbeatTimeoutMs = config.heartbeatTimeoutMs ?? 30_000;
@@ -110,9 +114,11 @@ export class Coordinator {
         heartbeatTimeoutMs,
         log: config.log,
         observer: { workerChanged: (m) => journal.worker(m), workerLeft: (r) => journal.workerGone(r), taskDone: (m, rows, s) => journal.taskDone(m, rows, s) },
+        metrics: config.metrics,
       });
       this.pool = pool;
-      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, journal);
+      config.metrics?.watchMembers(() => pool.currentMembers());
+      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, journal, config.metrics);
       const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s));
       server = bound.server;
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
@@ -129,12 +135,18 @@ export class Coordinator {
       };
       const result = await train({
         spec: config.spec,
-        source: new RemoteGradientSource(pool, config.parameters.length, config.data.valid.rows),
+        source: new RemoteGradientSource(pool, config.parameters.length, config.data.valid.rows, config.metrics),
         trainRows: config.data.train.rows,
         parameters: config.parameters,
         seed: config.seed,
         resume: resume ?? undefined,
-        observers: [checkpoints, journal.trainerObserver(), this.predictionsObserver(journal), ...(config.observers ?? [])],
+        observers: [
+          ...(config.metrics ? [config.metrics.observer(config.spec)] : []),
+          checkpoints,
+          journal.trainerObserver(),
+          this.predictionsObserver(journal),
+          ...(config.observers ?? []),
+        ],
         signal: this.abort.signal,
       });
       this.transition('stopping');

@@ -4,6 +4,7 @@ export { CHECKPOINT_FILE, checkpointPath, loadCheckpoint, saveCheckpoint, type R
 export * from './errors.ts';
 export { type Logger, stderrLogger } from './log.ts';
 export type { TlsFiles } from './server.ts';
+export { CoordinatorMetrics, type JobPhases, type RejectReason, type StepPhase } from './metrics.ts';
 export { WorkerPool, type PoolOptions } from './pool.ts';
 export { RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';

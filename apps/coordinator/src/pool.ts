@@ -11,6 +11,7 @@ import { float32Bytes } from '@kfkd/proto';
 import type { TrainingData } from '@kfkd/model';
 import { CoordinatorStoppedError, WorkerLostError } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 import * as membership from './membership.ts';
 import { type Member, type LeaveReason, type Membership, activeMembers } from './membership.ts';
 import { SLOT_COUNT, rebalance, rowsOfSlots, splitByOwner } from './sharding.ts';
@@ -37,6 +38,7 @@ export interface PoolOptions {
   readonly now?: () => number;
   /** Told of membership changes and finished tasks (the Watch journal). */
   readonly observer?: PoolObserver;
+  readonly metrics?: CoordinatorMetrics;
 }
 
 export interface PoolObserver {
@@ -85,10 +87,11 @@ export interface FailureRecord {
 
 interface Outstanding extends IssuedTask {
   readonly firstPosition: number;
-  readonly sentAt: number;
   readonly resolve: (result: PartResult) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
+  /** performance.now() when the task was handed to its stream. */
+  readonly sentAt: number;
 }
 
 /** Rows per shard message: 512 x 9216 bytes = 4.5 MiB, far below the message size limit. */
@@ -118,6 +121,11 @@ export class WorkerPool {
 
   get memberCount(): number {
     return this.members.members.size;
+  }
+
+  /** The current members, pending and active. */
+  currentMembers(): Member[] {
+    return [...this.members.members.values()];
   }
 
   /** Admits a worker (active from the next step on) and sends its Welcome. */
@@ -163,6 +171,7 @@ export class WorkerPool {
         task.reject(new WorkerLostError(id, reason));
       }
     }
+    this.options.metrics?.workerRemoved(id, reason);
     const record = { worker: id, session, at: this.now(), reason, detail };
     this.failures.push(record);
     this.options.observer?.workerLeft?.(record);
@@ -202,7 +211,9 @@ export class WorkerPool {
       if (check.ok) {
         clearTimeout(task.timer);
         this.tasks.delete(task.id);
-        this.options.observer?.taskDone?.(this.members.members.get(member.id)!, task.count, (this.now() - task.sentAt) / 1000);
+        const seconds = (performance.now() - task.sentAt) / 1000;
+        this.options.observer?.taskDone?.(this.members.members.get(member.id)!, task.count, seconds);
+        this.options.metrics?.taskAccepted(task.worker, task.part, task.count, seconds);
         task.resolve({ firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: check.gradSum });
         return { ok: true };
       }
@@ -223,10 +234,19 @@ export class WorkerPool {
     let pending: readonly WorkItem[] = job.items;
     const done: PartResult[] = [];
     let startOfJob = true;
+    const phases = { wait: 0, shard: 0, compute: 0 };
+    let mark = performance.now();
+    const lap = (phase: keyof typeof phases): void => {
+      const now = performance.now();
+      phases[phase] += (now - mark) / 1000;
+      mark = now;
+    };
     while (pending.length > 0) {
       await this.ready(startOfJob);
       startOfJob = false;
+      lap('wait');
       await this.reshard();
+      lap('shard');
       const parts = splitByOwner(pending, this.assignment);
       const attempts = [...parts].map(([worker, items]) =>
         this.dispatch(worker, job, parameterBytes, items).then(
@@ -241,7 +261,9 @@ export class WorkerPool {
       }
       if (again.length > 0) this.options.log.warn('recomputing rows of lost workers', { part: job.part, epoch: job.epoch, step: job.step, rows: again.length });
       pending = again;
+      lap('compute');
     }
+    this.options.metrics?.jobDone(job.part, phases);
     return done.sort((a, b) => a.firstPosition - b.firstPosition);
   }
 
@@ -335,6 +357,7 @@ export class WorkerPool {
             targets.set(rows.targets.subarray(r * targetWidth, (r + 1) * targetWidth), i * targetWidth);
           });
           await entry.stream.send({ shard: { generation, part: partName(part), addRows: chunk, pixels, targets: float32Bytes(targets) } });
+          this.options.metrics?.shardSent(pixels.byteLength + targets.byteLength);
         }
       }
     } catch {
@@ -364,10 +387,10 @@ export class WorkerPool {
         step: job.step,
         count: items.length,
         firstPosition: Math.min(...positions),
-        sentAt: this.now(),
         resolve,
         reject,
         timer,
+        sentAt: performance.now(),
       });
       entry.stream
         .send({
@@ -384,6 +407,7 @@ export class WorkerPool {
             dropoutSeed: job.dropoutSeed,
           },
         })
+        .then(() => this.options.metrics?.parametersSent(parameterBytes.byteLength))
         .catch(() => this.leave(worker, member.session, 'stream-closed', `could not send task ${id}`));
     });
   }

@@ -4,6 +4,7 @@
  * and their sums are added up here in a fixed order (by batch position).
  */
 import type { GradientSource, StepPlan, StepSums } from '@kfkd/model';
+import type { CoordinatorMetrics } from './metrics.ts';
 import type { PartResult, WorkerPool } from './pool.ts';
 
 export class RemoteGradientSource implements GradientSource {
@@ -14,10 +15,12 @@ export class RemoteGradientSource implements GradientSource {
     private readonly pool: WorkerPool,
     private readonly parameterCount: number,
     private readonly validRows: number,
+    private readonly metrics?: CoordinatorMetrics,
   ) {}
 
   async trainStep(parameters: Float32Array, plan: StepPlan): Promise<StepSums> {
     this.epoch = plan.epoch;
+    this.metrics?.stepStarted();
     const items = Array.from(plan.rows, (row, position) => ({ row, position }));
     const parts = await this.pool.compute({
       part: 'train',
@@ -29,6 +32,7 @@ export class RemoteGradientSource implements GradientSource {
       dropoutSeed: plan.dropoutSeed,
     });
     checkCoverage(parts, items.length);
+    const reduceStart = performance.now();
     const gradSum = new Float32Array(this.parameterCount);
     let lossSum = 0;
     for (const part of parts) {
@@ -36,6 +40,7 @@ export class RemoteGradientSource implements GradientSource {
       const g = part.gradSum!;
       for (let i = 0; i < g.length; i++) gradSum[i] += g[i];
     }
+    this.metrics?.sumsReady((performance.now() - reduceStart) / 1000);
     return { lossSum, gradSum };
   }
 

@@ -9,6 +9,7 @@ import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Ou
 import type { TokenCheck } from './auth.ts';
 import type { Logger } from './log.ts';
 import type { LeaveReason } from './membership.ts';
+import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
 import type { WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
 
@@ -24,6 +25,14 @@ const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
   shutdown: grpc.status.UNAVAILABLE,
 };
 
+/** The metrics' reason for each status a join is refused with. */
+const JOIN_REFUSALS: Partial<Record<grpc.status, RejectReason>> = {
+  [grpc.status.UNAUTHENTICATED]: 'unauthenticated',
+  [grpc.status.FAILED_PRECONDITION]: 'protocol-version',
+  [grpc.status.INVALID_ARGUMENT]: 'malformed',
+  [grpc.status.UNAVAILABLE]: 'not-accepting',
+};
+
 export class CoordinatorService {
   private accepting = true;
 
@@ -32,6 +41,7 @@ export class CoordinatorService {
     private readonly token: TokenCheck,
     private readonly log: Logger,
     private readonly journal?: WatchJournal,
+    private readonly metrics?: CoordinatorMetrics,
   ) {}
 
   addToServer(server: grpc.Server): void {
@@ -52,6 +62,7 @@ export class CoordinatorService {
   private join(call: grpc.ServerWritableStream<JoinRequest__Output, Command>): void {
     const request = call.request;
     const refuse = (code: grpc.status, details: string): void => {
+      this.metrics?.rejected('join', JOIN_REFUSALS[code] ?? 'malformed');
       this.log.warn('join refused', { worker: request.workerId, peer: call.getPeer(), code: grpc.status[code], details });
       call.emit('error', { code, details });
     };
@@ -91,18 +102,29 @@ export class CoordinatorService {
   }
 
   private report(call: grpc.ServerUnaryCall<TaskResult__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {
-    if (!this.token.accepts(call.metadata)) return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    if (!this.token.accepts(call.metadata)) {
+      this.metrics?.rejected('report', 'unauthenticated');
+      return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    }
+    this.metrics?.gradientReceived(call.request.gradSum.byteLength);
     const outcome = this.pool.report(call.request);
     if (outcome.ok) return callback(null, {});
+    this.metrics?.rejected('report', outcome.problem === 'invalid' ? 'invalid-result' : outcome.problem);
     const code = outcome.problem === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.FAILED_PRECONDITION;
     if (outcome.problem === 'unknown-worker') this.log.warn('result from unknown worker refused', { worker: call.request.workerId, session: call.request.session });
     callback({ code, details: `${outcome.problem}: ${outcome.detail}` });
   }
 
   private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatReply>, callback: grpc.sendUnaryData<HeartbeatReply>): void {
-    if (!this.token.accepts(call.metadata)) return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    if (!this.token.accepts(call.metadata)) {
+      this.metrics?.rejected('heartbeat', 'unauthenticated');
+      return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
+    }
     const generation = this.pool.heartbeat(call.request.workerId, call.request.session);
-    if (generation === null) return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'unknown worker session: join again' });
+    if (generation === null) {
+      this.metrics?.rejected('heartbeat', 'unknown-session');
+      return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'unknown worker session: join again' });
+    }
     callback(null, { generation });
   }
 }

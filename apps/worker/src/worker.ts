@@ -28,6 +28,7 @@ import {
 import type { TaskCompute } from './compute.ts';
 import { WorkerRefusedError } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { WorkerMetrics } from './metrics.ts';
 import { Backoff } from './reconnect.ts';
 import { type PartName, ShardStore } from './shard-store.ts';
 
@@ -45,6 +46,7 @@ export interface WorkerConfig {
   readonly makeCompute: (spec: NetSpec) => TaskCompute;
   readonly log: Logger;
   readonly backoff?: Backoff;
+  readonly metrics?: WorkerMetrics;
 }
 
 const CLIENT_OPTIONS: grpc.ChannelOptions = {
@@ -159,11 +161,23 @@ export class Worker {
         if (!parameters || parameters.length !== welcome.parameterCount) return abandon('task with wrong-size parameters', { task: task.taskId });
         const part: PartName = task.part === 'PART_VALID' ? 'valid' : 'train';
         let out;
+        const started = performance.now();
         try {
           out = compute({ part, parameters, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, shard);
         } catch (error) {
           return abandon('task failed', { task: task.taskId, error: error instanceof Error ? error.message : String(error) });
         }
+        const gradSum = out.gradSum ? float32Bytes(out.gradSum) : Buffer.alloc(0);
+        config.metrics?.taskComputed({
+          part,
+          epoch: task.epoch,
+          step: task.step,
+          rows: out.count,
+          lossSum: out.lossSum,
+          seconds: (performance.now() - started) / 1000,
+          parameterBytes: task.parameters.byteLength,
+          gradientBytes: gradSum.byteLength,
+        });
         await new Promise<void>((done) => {
           client.report(
             {
@@ -174,11 +188,12 @@ export class Worker {
               epoch: task.epoch,
               step: task.step,
               lossSum: out.lossSum,
-              gradSum: out.gradSum ? float32Bytes(out.gradSum) : Buffer.alloc(0),
+              gradSum,
               count: out.count,
             },
             metadata(),
             (error) => {
+              if (error) config.metrics?.resultRefused(grpc.status[error.code]);
               if (error) config.log.warn('result refused', { task: task.taskId, code: grpc.status[error.code], details: error.details });
               done();
             },
@@ -206,6 +221,7 @@ export class Worker {
             compute = cached.compute;
             shard = new ShardStore(spec.outputs);
             this.backoff.reset();
+            config.metrics?.sessionBegun();
             this.transition('joined');
             config.log.info('joined', { worker: w.workerId, session: w.session, generation: w.generation, net: spec.name, parameters: w.parameterCount });
             heartbeat = setInterval(() => {
@@ -223,6 +239,7 @@ export class Worker {
           }
           case 'shard': {
             const s = command.shard!;
+            config.metrics?.shardReceived(s.pixels.byteLength + s.targets.byteLength);
             queue = queue.then(() => {
               if (!shard) return;
               const part: PartName = s.part === 'PART_VALID' ? 'valid' : 'train';
@@ -267,6 +284,7 @@ export class Worker {
     if (next === this.currentState) return;
     this.config.log.info('worker state', { from: this.currentState, to: next });
     this.currentState = next;
+    this.config.metrics?.setConnected(next === 'joined');
   }
 }
 

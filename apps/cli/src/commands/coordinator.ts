@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { integerOption, numberOption, stringOption } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 
@@ -7,6 +8,7 @@ export interface CoordinatorFlags extends TrainingFlags {
   minWorkers: number;
   stepTimeout: number;
   heartbeatTimeout: number;
+  metricsListen: string;
   tokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -14,14 +16,15 @@ export interface CoordinatorFlags extends TrainingFlags {
 }
 
 /** The flags of a coordinator beyond those of a training run (also used by `kfkd local`). */
-export function addCoordinatorFlags(command: Command, defaultListen: string): Command {
+export function addCoordinatorFlags(command: Command, defaultListen: string, defaultMetricsListen: string): Command {
   return command
     .addOption(stringOption('--listen <host:port>', 'where workers connect (port 0: any free port, printed at start)', defaultListen))
     .addOption(integerOption('--min-workers <n>', 'training waits while fewer workers are connected', 1, 1))
     .addOption(numberOption('--step-timeout <seconds>', 'a worker that does not answer a task within this time is dropped (default 120)', (v) => v > 0, 'a positive number').default(120))
     .addOption(
       numberOption('--heartbeat-timeout <seconds>', 'an idle worker not heard from within this time is dropped (default 30)', (v) => v > 0, 'a positive number').default(30),
-    );
+    )
+    .addOption(metricsListenOption(defaultMetricsListen));
 }
 
 export function coordinatorCommand(): Command {
@@ -34,6 +37,7 @@ export function coordinatorCommand(): Command {
       ),
     ),
     '0.0.0.0:50051',
+    COORDINATOR_METRICS_LISTEN,
   )
     .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
     .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))

@@ -14,20 +14,23 @@ export interface LocalFlags extends TrainingFlags {
   /** false with --no-dashboard. */
   dashboard: boolean;
   dashboardListen: string;
+  /** The coordinator's; workers get the next ports (see metrics-endpoint.ts). */
+  metricsListen: string;
 }
 
 export function localCommand(): Command {
   const command = addTrainingFlags(
     new Command('local').description(
       'Distributed training on this machine: start a coordinator and N workers as child processes on loopback ' +
-        '(with a fresh shared token), print the epoch table, forward Ctrl-C, and stop them all at the end.',
+        '(with a fresh shared token), print the epoch table, forward Ctrl-C, and stop them all at the end. ' +
+        'Metrics are off unless --metrics-listen HOST:PORT is given: then the coordinator serves them there and worker i on PORT+i (port 0: each a free port, logged).',
     ),
   )
     .addOption(integerOption('--workers <n>', 'number of worker processes', 2, 1))
     .addOption(new Option('--backend <name>', "workers' tfjs backend").choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
     .addOption(new Option('--no-dashboard', 'do not start the live dashboard'))
     .addOption(stringOption('--dashboard-listen <host:port>', 'where the dashboard serves its page (port 0: any free port; its URL is printed)', '127.0.0.1:0'));
-  addCoordinatorFlags(command, '127.0.0.1:0');
+  addCoordinatorFlags(command, '127.0.0.1:0', 'off');
   return command.action(async (flags: LocalFlags, cmd: Command) => {
     // --min-workers defaults to all of them here, so every worker takes part from the first step.
     if (cmd.getOptionValueSource('minWorkers') === 'default') flags.minWorkers = flags.workers;

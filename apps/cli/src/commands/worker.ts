@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { envName, stringOption } from '../options.ts';
 
 export interface WorkerFlags {
   coordinator: string;
   backend: BackendChoice;
   id?: string;
+  metricsListen: string;
   tokenFile?: string;
   tlsCa?: string;
   tlsCert?: string;
@@ -26,6 +28,7 @@ export function workerCommand(): Command {
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
     .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(metricsListenOption(WORKER_METRICS_LISTEN))
     .action(async (flags: WorkerFlags) => {
       const { runWorker } = await import('../worker-run.ts');
       await runWorker(flags);

@@ -28,10 +28,11 @@ export interface KfkdProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** Metrics endpoints are off unless `env` sets KFKD_METRICS_LISTEN (the defaults are fixed ports, shared by parallel tests). */
 export function startKfkd(args: readonly string[], env: Readonly<Record<string, string>> = {}): KfkdProcess {
   const inherited = { ...process.env };
   delete inherited.FORCE_COLOR;
-  const child = spawn(process.execPath, [KFKD_BIN, ...args], { env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [KFKD_BIN, ...args], { env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, KFKD_METRICS_LISTEN: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const stdout: string[] = [];
   const stderr: string[] = [];

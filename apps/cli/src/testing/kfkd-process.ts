@@ -24,13 +24,14 @@ export async function kfkd(...args: string[]): Promise<Outcome> {
 
 export function kfkdWithEnv(env: Readonly<Record<string, string>>, ...args: string[]): Promise<Outcome> {
   // Plain output: Nx sets FORCE_COLOR, and Node warns on stderr when it sees both.
+  // Metrics endpoints off: their default ports would clash between parallel tests.
   const inherited = { ...process.env };
   delete inherited.FORCE_COLOR;
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [KFKD_BIN, ...args],
-      { env: { ...inherited, NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...inherited, NO_COLOR: '1', KFKD_METRICS_LISTEN: 'off', ...env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         running.delete(child);
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

@@ -1,0 +1,73 @@
+/**
+ * The gRPC edge counts what it refuses, by rpc and reason, and the gradient
+ * bytes it receives: a raw client on loopback sends bad requests to a real
+ * server running CoordinatorService.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { metricValue } from '@kfkd/metrics';
+import { type CoordinatorClient, PROTOCOL_VERSION, kfkdProto, tokenMetadata } from '@kfkd/proto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TokenCheck } from './auth.ts';
+import { memoryLogger } from './log.ts';
+import { CoordinatorMetrics } from './metrics.ts';
+import { WorkerPool } from './pool.ts';
+import { startServer, stopServer } from './server.ts';
+import { CoordinatorService } from './service.ts';
+
+const TOKEN = 'service-metrics-token';
+let server: grpc.Server;
+let client: CoordinatorClient;
+const metrics = new CoordinatorMetrics();
+
+beforeAll(async () => {
+  const log = memoryLogger();
+  const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
+  const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log, metrics });
+  const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, undefined, metrics);
+  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s));
+  server = bound.server;
+  const Client = kfkdProto().kfkd.v1.Coordinator;
+  client = new Client(`127.0.0.1:${bound.port}`, grpc.credentials.createInsecure()) as CoordinatorClient;
+});
+
+afterAll(async () => {
+  client.close();
+  await stopServer(server, 0);
+});
+
+/** Starts a Join and resolves with its error status. */
+function joinStatus(request: { protocolVersion: number; workerId: string }, token: string): Promise<grpc.status> {
+  return new Promise((resolve) => {
+    const call = client.join({ ...request, backend: 'cpu', device: 'cpu' }, tokenMetadata(token));
+    call.on('data', () => undefined);
+    call.on('error', (error: grpc.ServiceError) => resolve(error.code));
+  });
+}
+
+const rejected = (rpc: string, reason: string): Promise<number | undefined> => metricValue(metrics.registry, 'kfkd_rejected_messages_total', { rpc, reason });
+
+it('counts refused joins by reason', async () => {
+  expect(await joinStatus({ protocolVersion: PROTOCOL_VERSION, workerId: 'w' }, 'wrong')).toBe(grpc.status.UNAUTHENTICATED);
+  expect(await joinStatus({ protocolVersion: PROTOCOL_VERSION + 1, workerId: 'w' }, TOKEN)).toBe(grpc.status.FAILED_PRECONDITION);
+  expect(await joinStatus({ protocolVersion: PROTOCOL_VERSION, workerId: 'bad id!' }, TOKEN)).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(await rejected('join', 'unauthenticated')).toBe(1);
+  expect(await rejected('join', 'protocol-version')).toBe(1);
+  expect(await rejected('join', 'malformed')).toBe(1);
+});
+
+it('counts refused reports and heartbeats, and the gradient bytes that arrived', async () => {
+  const report = (token: string) =>
+    new Promise<grpc.ServiceError | null>((resolve) =>
+      client.report({ workerId: 'ghost', session: 7, generation: 1, taskId: 1, epoch: 1, step: 0, lossSum: 1, gradSum: Buffer.alloc(16), count: 1 }, tokenMetadata(token), (e) => resolve(e)),
+    );
+  expect((await report(TOKEN))?.code).toBe(grpc.status.FAILED_PRECONDITION);
+  expect((await report('wrong'))?.code).toBe(grpc.status.UNAUTHENTICATED);
+  const heartbeat = await new Promise<grpc.ServiceError | null>((resolve) => client.heartbeat({ workerId: 'ghost', session: 7, generation: 1 }, tokenMetadata(TOKEN), (e) => resolve(e)));
+  expect(heartbeat?.code).toBe(grpc.status.FAILED_PRECONDITION);
+
+  expect(await rejected('report', 'unknown-worker')).toBe(1);
+  expect(await rejected('report', 'unauthenticated')).toBe(1);
+  expect(await rejected('heartbeat', 'unknown-session')).toBe(1);
+  // Counted once the token is checked: an unauthenticated caller's bytes are not.
+  expect(await metricValue(metrics.registry, 'kfkd_gradient_bytes_received_total')).toBe(16);
+});

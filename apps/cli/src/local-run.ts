@@ -36,7 +36,7 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   };
 
   const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
-  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout), '--resume-from', flags.resumeFrom);
   let workersStarted = false;
   const startWorkers = (address: string): void => {
     if (workersStarted) return;

@@ -4,4 +4,3 @@ export { gradientCompute, type TaskCompute, type TaskInput, type TaskOutput } fr
 export { Backoff } from './reconnect.ts';
 export { ShardStore } from './shard-store.ts';
 export * from './errors.ts';
-export { type Logger, stderrLogger } from './log.ts';

@@ -27,7 +27,7 @@ import {
 } from '@kfkd/proto';
 import type { TaskCompute } from './compute.ts';
 import { WorkerRefusedError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '@kfkd/runtime';
 import { Backoff } from './reconnect.ts';
 import { type PartName, ShardStore } from './shard-store.ts';
 
@@ -71,6 +71,7 @@ export class Worker {
   private call: grpc.ClientReadableStream<Command__Output> | null = null;
   private wake: (() => void) | null = null;
   private readonly computes = new Map<string, { compute: TaskCompute; spec: NetSpec }>();
+  private accepted = 0;
 
   constructor(private readonly config: WorkerConfig) {
     this.backoff = config.backoff ?? new Backoff();
@@ -78,6 +79,11 @@ export class Worker {
 
   get state(): WorkerState {
     return this.currentState;
+  }
+
+  /** Results the coordinator accepted, over all sessions. */
+  get tasksAccepted(): number {
+    return this.accepted;
   }
 
   /** Works until the coordinator ends training ('finished') or shutdown() ('stopped'). @throws WorkerRefusedError */
@@ -180,6 +186,7 @@ export class Worker {
             metadata(),
             (error) => {
               if (error) config.log.warn('result refused', { task: task.taskId, code: grpc.status[error.code], details: error.details });
+              else this.accepted++;
               done();
             },
           );

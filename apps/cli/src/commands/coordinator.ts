@@ -1,5 +1,6 @@
-import { Command } from 'commander';
-import { integerOption, numberOption, stringOption } from '../options.ts';
+import { Command, Option } from 'commander';
+import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
+import { envName, integerOption, numberOption, stringOption } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 
 export interface CoordinatorFlags extends TrainingFlags {
@@ -7,6 +8,7 @@ export interface CoordinatorFlags extends TrainingFlags {
   minWorkers: number;
   stepTimeout: number;
   heartbeatTimeout: number;
+  resumeFrom: 'latest' | 'previous';
   tokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -21,6 +23,16 @@ export function addCoordinatorFlags(command: Command, defaultListen: string): Co
     .addOption(numberOption('--step-timeout <seconds>', 'a worker that does not answer a task within this time is dropped (default 120)', (v) => v > 0, 'a positive number').default(120))
     .addOption(
       numberOption('--heartbeat-timeout <seconds>', 'an idle worker not heard from within this time is dropped (default 30)', (v) => v > 0, 'a positive number').default(30),
+    )
+    .addOption(
+      new Option(
+        '--resume-from <checkpoint>',
+        'which checkpoint of --run-dir to resume: latest, or previous (checkpoint.kfkd.prev; the current file is set aside as .set-aside). ' +
+          'A corrupt latest checkpoint is refused, never skipped silently',
+      )
+        .choices(['latest', 'previous'])
+        .default('latest')
+        .env(envName('--resume-from')),
     );
 }
 
@@ -35,9 +47,9 @@ export function coordinatorCommand(): Command {
     ),
     '0.0.0.0:50051',
   )
-    .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
+    .addOption(tokenFileOption())
     .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
-    .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(tlsKeyOption())
     .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'))
     .action(async (flags: CoordinatorFlags) => {
       const { runCoordinator } = await import('../coordinator-run.ts');

@@ -11,6 +11,7 @@ export interface LocalFlags extends TrainingFlags {
   minWorkers?: number;
   stepTimeout: number;
   heartbeatTimeout: number;
+  resumeFrom: 'latest' | 'previous';
 }
 
 export function localCommand(): Command {

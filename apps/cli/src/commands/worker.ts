@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { envName, stringOption } from '../options.ts';
 
 export interface WorkerFlags {
@@ -22,10 +23,10 @@ export function workerCommand(): Command {
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
     .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'))
-    .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
+    .addOption(tokenFileOption())
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
-    .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(tlsKeyOption())
     .action(async (flags: WorkerFlags) => {
       const { runWorker } = await import('../worker-run.ts');
       await runWorker(flags);

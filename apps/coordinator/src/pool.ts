@@ -357,6 +357,7 @@ export class WorkerPool {
         reject,
         timer,
       });
+      this.options.log.debug('task sent', { worker, session: member.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: items.length });
       entry.stream
         .send({
           task: {

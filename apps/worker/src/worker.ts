@@ -9,7 +9,7 @@
  * - joined:      in a session: receiving shards and tasks
  * - backing-off: the session ended; waiting before the next Join
  * - stopped:     run() resolved (training over, or shutdown())
- * - failed:      run() rejected: refused for good (wrong token, other protocol version)
+ * - failed:      run() rejected: refused for good (wrong token, other protocol version, TLS handshake refused; see session-end.ts)
  */
 import * as grpc from '@grpc/grpc-js';
 import { type NetSpec, inferShapes } from '@kfkd/model';
@@ -29,6 +29,7 @@ import type { TaskCompute } from './compute.ts';
 import { WorkerRefusedError } from './errors.ts';
 import type { Logger } from '@kfkd/runtime';
 import { Backoff } from './reconnect.ts';
+import { decideOnSessionEnd } from './session-end.ts';
 import { type PartName, ShardStore } from './shard-store.ts';
 
 export type WorkerState = 'created' | 'connecting' | 'joined' | 'backing-off' | 'stopped' | 'failed';
@@ -99,9 +100,10 @@ export class Worker {
         if (end.kind === 'finished' || end.kind === 'stopped') return this.finish(end.kind);
         if (this.stopping) return this.finish('stopped');
         const { code, details } = end.error;
-        if (code === grpc.status.UNAUTHENTICATED || (!end.welcomed && (code === grpc.status.FAILED_PRECONDITION || code === grpc.status.INVALID_ARGUMENT))) {
+        const decision = decideOnSessionEnd({ code: grpc.status[code] ?? String(code), details: details ?? '', welcomed: end.welcomed });
+        if (!decision.retry) {
           this.transition('failed');
-          throw new WorkerRefusedError(this.config.coordinator, `${grpc.status[code]}: ${details}`);
+          throw new WorkerRefusedError(this.config.coordinator, decision.reason);
         }
         const delay = this.backoff.next();
         this.config.log.warn('session ended; reconnecting', { code: grpc.status[code], details, inMs: delay });

@@ -261,6 +261,23 @@ const NETS: Readonly<Record<string, () => NetSpec>> = {
       ]),
       training: training({ maxEpochs: 50, ...PLAIN }),
     }),
+  'tinyconv-dropout-flip-test': () =>
+    general({
+      name: 'tinyconv-dropout-flip-test',
+      description: 'TEST-SIZE net for CI (not from the tutorial): tinyconv-test with dropout 0.1/0.2/0.5 and flips, every op of net6/net7',
+      input: 'image',
+      layers: nameLayers([
+        { type: 'conv2d', filters: 4, kernelSize: 3 },
+        { type: 'maxpool2d', poolSize: 2 },
+        { type: 'dropout', rate: 0.1 },
+        { type: 'conv2d', filters: 8, kernelSize: 2 },
+        { type: 'maxpool2d', poolSize: 2 },
+        { type: 'dropout', rate: 0.2 },
+        { type: 'dense', units: 16 },
+        { type: 'dropout', rate: 0.5 },
+      ]),
+      training: training({ maxEpochs: 50, ...PLAIN, flip: true }),
+    }),
 };
 
 /** Names accepted by netSpec() besides the '<net>-specialist-<n>' forms. */

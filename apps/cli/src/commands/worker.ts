@@ -17,7 +17,8 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description(
       'Compute gradients for a coordinator (`kfkd coordinator`): join it, receive a shard of the data, compute the tasks it sends, ' +
-        'and reconnect with backoff when it goes away. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
+        'and reconnect with backoff when it goes away or is not up yet. A refusal retrying cannot fix (wrong token, other protocol version, TLS handshake refused) ' +
+        'ends the worker with exit code 1 and one line saying why. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
         '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow --id host-gpu1).',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())

@@ -9,12 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TEST_TOKEN, expectSameHistory, readHistory } from '../testing/cluster.ts';
-import { expectOneLineError, kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
+import { type Outcome, expectOneLineError, kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
 
 let dir: string;
 let data: string;
 const flags = (runDir: string, epochs: number): string[] => ['--net', 'tinyconv-test', '--data', data, '--epochs', String(epochs), '--batch', '32', '--run-dir', runDir];
 const coordinator = (...args: string[]) => kfkdWithEnv({ KFKD_TOKEN: TEST_TOKEN }, 'coordinator', '--listen', '127.0.0.1:0', ...args);
+
+/** Exit 1, and the error is one line, the last of stderr (after the coordinator's own log lines). */
+function expectRefusal(result: Outcome, pattern: RegExp): void {
+  const lines = result.stderr.trim().split('\n');
+  expect(lines.at(-1)).toMatch(pattern);
+  expectOneLineError({ ...result, stderr: lines.filter((l) => l.startsWith('kfkd:')).join('\n') }, pattern);
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kfkd-coordinator-'));
@@ -40,7 +47,7 @@ it('a corrupt checkpoint is refused with one line and exit 1, the previous one i
   corrupt[corrupt.length - 40] ^= 0xff;
   await writeFile(file, corrupt);
 
-  expectOneLineError(await coordinator(...flags(runDir, 2)), /^kfkd: checkpoint .*checkpoint\.kfkd is corrupt \(checksum mismatch\); refusing to resume from it\. .*--resume-from previous/);
+  expectRefusal(await coordinator(...flags(runDir, 2)), /^kfkd: checkpoint .*checkpoint\.kfkd is corrupt \(checksum mismatch\); refusing to resume from it\. .*--resume-from previous/);
   expect(await readFile(file)).toEqual(corrupt);
   expect(await readFile(`${file}.prev`)).toEqual(previous);
 
@@ -52,11 +59,11 @@ it('a corrupt checkpoint is refused with one line and exit 1, the previous one i
   expect(await readFile(`${file}.set-aside`)).toEqual(corrupt);
   expectSameHistory(await readHistory(runDir), await readHistory(reference));
 
-  expectOneLineError(await coordinator(...flags(runDir, 2)), /^kfkd: checkpoint .* is of a run with epochs 3; a resumed run may extend it \(epochs >= 3\) but not shorten it to 2$/);
+  expectRefusal(await coordinator(...flags(runDir, 2)), /^kfkd: checkpoint .* is of a run with epochs 3; a resumed run may extend it \(epochs >= 3\) but not shorten it to 2$/);
   await stat(join(runDir, 'model', 'model.json'));
 });
 
 it('--resume-from previous without a previous checkpoint is refused', async () => {
   const runDir = join(dir, 'fresh');
-  expectOneLineError(await coordinator(...flags(runDir, 1), '--resume-from', 'previous'), /^kfkd: --resume-from previous: there is no previous checkpoint .*checkpoint\.kfkd\.prev$/);
+  expectRefusal(await coordinator(...flags(runDir, 1), '--resume-from', 'previous'), /^kfkd: --resume-from previous: there is no previous checkpoint .*checkpoint\.kfkd\.prev$/);
 });

@@ -1,2 +1,2 @@
-/** @kfkd/runtime: what the long-running processes share (structured logging, the user-facing error base). */
+/** @kfkd/runtime: what the long-running processes (coordinator, workers) share: structured logging. */
 export { LOG_LEVEL_ENV, type LogFields, type LogLevel, type Logger, formatLogLine, memoryLogger, stderrLogger } from './log.ts';

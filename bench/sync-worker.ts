@@ -1,9 +1,10 @@
 /** A worker whose compute does nothing (zero gradients), for `bench sync`: argv = port id. */
 import * as grpc from '@grpc/grpc-js';
-import { Worker, stderrLogger } from '@kfkd/worker';
+import { stderrLogger } from '@kfkd/runtime';
+import { Worker } from '@kfkd/worker';
 
 const [port, id] = process.argv.slice(2);
-const quiet = { info: () => undefined, warn: stderrLogger(`bench worker ${id}`).warn, error: stderrLogger(`bench worker ${id}`).error };
+const quiet = { debug: () => undefined, info: () => undefined, warn: stderrLogger(`bench worker ${id}`).warn, error: stderrLogger(`bench worker ${id}`).error };
 let gradient: Float32Array | null = null;
 const worker = new Worker({
   coordinator: `127.0.0.1:${port}`,

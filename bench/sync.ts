@@ -51,7 +51,7 @@ async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch:
     valid: { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) },
     sourceRows: rows,
   };
-  const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
   const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, taskTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
   const service = new CoordinatorService(pool, new TokenCheck('bench'), quiet);
   const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) => service.addToServer(s));

@@ -2,7 +2,8 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, stderrLogger } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles } from '@kfkd/coordinator';
+import { stderrLogger } from '@kfkd/runtime';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, selectBackend, type TrainerObserver } from '@kfkd/model';
 import { readToken, secondsToMs } from './cluster-flags.ts';
 import type { CoordinatorFlags } from './commands/coordinator.ts';
@@ -65,6 +66,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     runDir,
     runConfig: config,
     identity: { net: spec.name, data: flags.data, dataRows: data.rows, seed: flags.seed, epochs: spec.training.maxEpochs, batchSize: spec.training.batchSize, parameters: parameters.length },
+    resumeFrom: flags.resumeFrom,
     listen: flags.listen,
     token,
     tls,

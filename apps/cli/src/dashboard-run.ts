@@ -1,6 +1,6 @@
 /** `kfkd dashboard`: serves the page until Ctrl-C. */
 import { readFile } from 'node:fs/promises';
-import { stderrLogger } from '@kfkd/coordinator';
+import { stderrLogger } from '@kfkd/runtime';
 import { Dashboard, watchCredentials } from '@kfkd/dashboard';
 import { readToken } from './cluster-flags.ts';
 import type { DashboardFlags } from './commands/dashboard.ts';

@@ -1,6 +1,6 @@
 import { DataFormatError } from '@kfkd/data';
 import { PlotInputError } from './plot/errors.ts';
-import { CheckpointCorruptError, CheckpointMismatchError, CoordinatorConfigError, ListenError } from '@kfkd/coordinator/errors';
+import { CheckpointCorruptError, CheckpointMismatchError, CheckpointShrinkError, CoordinatorConfigError, ListenError } from '@kfkd/coordinator/errors';
 import { WorkerConfigError, WorkerRefusedError } from '@kfkd/worker/errors';
 import { MetricsListenError } from '@kfkd/metrics';
 import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model/errors';
@@ -38,6 +38,7 @@ const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [
   PlotInputError,
   CheckpointCorruptError,
   CheckpointMismatchError,
+  CheckpointShrinkError,
   CoordinatorConfigError,
   ListenError,
   WorkerConfigError,

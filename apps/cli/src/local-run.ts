@@ -39,7 +39,8 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   };
 
   const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
-  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout), '--metrics-listen', flags.metricsListen);
+  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  coordinatorArgs.push('--metrics-listen', flags.metricsListen, '--resume-from', flags.resumeFrom);
   let workersStarted = false;
   let dashboard: ChildProcess | null = null;
   const startWorkers = (address: string): void => {

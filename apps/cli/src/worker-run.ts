@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GradientComputer, selectBackend } from '@kfkd/model';
-import { Worker, WorkerMetrics, channelCredentials, gradientCompute, stderrLogger } from '@kfkd/worker';
+import { stderrLogger } from '@kfkd/runtime';
+import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfkd/worker';
 import { readToken } from './cluster-flags.ts';
 import type { WorkerFlags } from './commands/worker.ts';
 import { UsageError } from './failure.ts';
@@ -36,7 +37,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   const stopListening = onInterrupt(() => worker.shutdown());
   try {
     const outcome = await worker.run();
-    log.info(outcome === 'finished' ? 'done: training is over' : 'stopped');
+    log.info(outcome === 'finished' ? 'done: training is over' : 'stopped', { tasksAccepted: worker.tasksAccepted });
   } finally {
     stopListening();
     await metricsServer?.close();

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainerState } from '@kfkd/model';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointPath, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { CheckpointCorruptError, CheckpointMismatchError } from './errors.ts';
+import { checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { CheckpointCorruptError, CheckpointMismatchError, CheckpointShrinkError } from './errors.ts';
 
 const identity = { net: 'net1', seed: 42 };
 const state = (epoch: number): TrainerState => ({
@@ -56,5 +56,22 @@ describe('checkpoints', () => {
   it("refuse another run's checkpoint", async () => {
     await saveCheckpoint(dir, identity, state(2));
     await expect(loadCheckpoint(dir, { ...identity, seed: 7 })).rejects.toBeInstanceOf(CheckpointMismatchError);
+  });
+
+  it('may be resumed with more epochs, not fewer', async () => {
+    await saveCheckpoint(dir, { ...identity, epochs: 5 }, state(2));
+    expect((await loadCheckpoint(dir, { ...identity, epochs: 8 }))!.epoch).toBe(2);
+    await expect(loadCheckpoint(dir, { ...identity, epochs: 4 })).rejects.toBeInstanceOf(CheckpointShrinkError);
+  });
+
+  it('resume the previous one on request, setting the current one aside', async () => {
+    await saveCheckpoint(dir, identity, state(2));
+    await saveCheckpoint(dir, identity, state(3));
+    const file = checkpointPath(dir);
+    const current = await readFile(file);
+    expect((await loadCheckpoint(dir, identity, 'previous'))!.epoch).toBe(2);
+    await promotePreviousCheckpoint(dir);
+    expect(await readFile(`${file}.set-aside`)).toEqual(current);
+    expect((await loadCheckpoint(dir, identity))!.epoch).toBe(2);
   });
 });

@@ -11,10 +11,10 @@
  * current one, whose earlier version stays as `<file>.prev`.
  */
 import { createHash } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpochRecord, TrainerState, EarlyStoppingState } from '@kfkd/model';
-import { CheckpointCorruptError, CheckpointMismatchError } from './errors.ts';
+import { CheckpointCorruptError, CheckpointMismatchError, CheckpointShrinkError } from './errors.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.kfkd';
 const MAGIC = Buffer.from('KFKDCKPT', 'ascii');
@@ -23,6 +23,15 @@ const DIGEST_BYTES = 32;
 
 /** What must match for a checkpoint to be resumed by this run. */
 export type RunIdentity = Readonly<Record<string, string | number>>;
+
+/**
+ * Fields of the identity that a resumed run may increase but not decrease:
+ * more epochs extend training (schedules then span the new total).
+ */
+export const EXTENDABLE_FIELDS: readonly string[] = ['epochs'];
+
+/** Which checkpoint to resume: the current one, or the one before it (kept as `<file>.prev`). */
+export type ResumeFrom = 'latest' | 'previous';
 
 interface Header {
   identity: RunIdentity;
@@ -84,8 +93,8 @@ export async function saveCheckpoint(runDir: string, identity: RunIdentity, stat
  * @throws CheckpointCorruptError when the file fails verification (it is left untouched)
  * @throws CheckpointMismatchError when it belongs to a run with other settings
  */
-export async function loadCheckpoint(runDir: string, identity: RunIdentity): Promise<TrainerState | null> {
-  const file = checkpointPath(runDir);
+export async function loadCheckpoint(runDir: string, identity: RunIdentity, from: ResumeFrom = 'latest'): Promise<TrainerState | null> {
+  const file = from === 'latest' ? checkpointPath(runDir) : `${checkpointPath(runDir)}.prev`;
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -93,10 +102,13 @@ export async function loadCheckpoint(runDir: string, identity: RunIdentity): Pro
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  const previous = await stat(`${file}.prev`).then(
-    () => `${file}.prev`,
-    () => null,
-  );
+  const previous =
+    from === 'latest'
+      ? await stat(`${file}.prev`).then(
+          () => `${file}.prev`,
+          () => null,
+        )
+      : null;
   const corrupt = (reason: string): CheckpointCorruptError => new CheckpointCorruptError(file, reason, previous);
   if (bytes.length < 16 + DIGEST_BYTES || !bytes.subarray(0, 8).equals(MAGIC)) throw corrupt('not a kfkd checkpoint');
   const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - DIGEST_BYTES)).digest();
@@ -111,7 +123,12 @@ export async function loadCheckpoint(runDir: string, identity: RunIdentity): Pro
   }
   for (const [field, expected] of Object.entries(identity)) {
     const found = header.identity?.[field];
-    if (found !== expected) throw new CheckpointMismatchError(file, field, String(expected), String(found));
+    if (found === expected) continue;
+    if (EXTENDABLE_FIELDS.includes(field) && typeof found === 'number' && typeof expected === 'number') {
+      if (found < expected) continue;
+      throw new CheckpointShrinkError(file, field, expected, found);
+    }
+    throw new CheckpointMismatchError(file, field, String(expected), String(found));
   }
   let offset = 16 + headerLength;
   offset += (4 - (offset % 4)) % 4;
@@ -138,4 +155,19 @@ export async function loadCheckpoint(runDir: string, identity: RunIdentity): Pro
     earlyStopping: header.earlyStopping,
     bestWeights,
   };
+}
+
+/**
+ * Makes the previous checkpoint the current one, after it was loaded with
+ * `from: 'previous'`: the current file is set aside (never deleted) as
+ * `<file>.set-aside`, so the next save keeps the good one as `.prev`.
+ */
+export async function promotePreviousCheckpoint(runDir: string): Promise<string> {
+  const file = checkpointPath(runDir);
+  const aside = `${file}.set-aside`;
+  await rename(file, aside).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  await copyFile(`${file}.prev`, file);
+  return aside;
 }

@@ -14,9 +14,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { RunDirectory, hyperparametersForEpoch, stepsPerEpoch, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
 import { TokenCheck } from './auth.ts';
-import { type RunIdentity, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { type ResumeFrom, type RunIdentity, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '@kfkd/runtime';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
@@ -38,8 +38,14 @@ export interface CoordinatorConfig {
   readonly runDir: string;
   /** Written to config.json. */
   readonly runConfig: Readonly<Record<string, unknown>>;
-  /** Settings a checkpoint must share to be resumed. */
+  /** Settings a checkpoint must share to be resumed (see EXTENDABLE_FIELDS for those that may grow). */
   readonly identity: RunIdentity;
+  /**
+   * Which checkpoint of the run directory to resume (default 'latest').
+   * 'previous' resumes `checkpoint.kfkd.prev` and sets the current file aside;
+   * there is no silent fallback: a corrupt current checkpoint stops the run.
+   */
+  readonly resumeFrom?: ResumeFrom;
   /** HOST:PORT; port 0 picks a free one. */
   readonly listen: string;
   readonly token: string;
@@ -92,7 +98,7 @@ export class Coordinator {
     let heartbeatTimer: NodeJS.Timeout | null = null;
     try {
       const { config } = this;
-      const resume = await loadCheckpoint(config.runDir, config.identity);
+      const resume = await this.loadResumeState();
       const run = await RunDirectory.create(config.runDir, config.runConfig);
       const journal = this.watchJournal();
       if (resume) {
@@ -128,6 +134,8 @@ export class Coordinator {
 
       this.transition('running');
       const checkpoints: TrainerObserver = {
+        // One line per applied step: the record that shows no step was skipped or applied twice.
+        onStep: ({ epoch, step, stepLoss }) => config.log.debug('step applied', { epoch, step, loss: stepLoss, workers: pool.activeCount, generation: pool.generation }),
         onEpoch: async (record, state) => {
           await run.appendEpoch(record);
           await saveCheckpoint(config.runDir, config.identity, state());
@@ -233,6 +241,16 @@ export class Coordinator {
         notBefore = performance.now() + 10 * (performance.now() - started);
       },
     };
+  }
+
+  private async loadResumeState(): Promise<TrainerState | null> {
+    const { runDir, identity, resumeFrom = 'latest', log } = this.config;
+    const state = await loadCheckpoint(runDir, identity, resumeFrom);
+    if (resumeFrom === 'latest') return state;
+    if (!state) throw new CoordinatorConfigError(`--resume-from previous: there is no previous checkpoint ${checkpointPath(runDir)}.prev`);
+    const aside = await promotePreviousCheckpoint(runDir);
+    log.warn('resuming from the previous checkpoint; the current one is set aside', { setAside: aside, epoch: state.epoch, step: state.step });
+    return state;
   }
 
   private transition(next: CoordinatorState): void {

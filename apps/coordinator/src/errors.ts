@@ -13,7 +13,7 @@ export class CheckpointCorruptError extends Error {
   ) {
     super(
       `checkpoint ${file} is corrupt (${reason}); refusing to resume from it. ` +
-        (previous ? `The previous checkpoint is kept at ${previous}: rename it to ${file} to resume from there, ` : '') +
+        (previous ? `The previous checkpoint is kept at ${previous}: pass --resume-from previous to resume from it, ` : '') +
         'or use another --run-dir to start afresh.',
     );
   }
@@ -29,6 +29,19 @@ export class CheckpointMismatchError extends Error {
     readonly found: string,
   ) {
     super(`checkpoint ${file} is of another run: its ${field} is ${found}, this run's is ${expected}; use another --run-dir or the same settings`);
+  }
+}
+
+/** Thrown when a resumed run would do less than its checkpoint's (fewer --epochs than already planned). */
+export class CheckpointShrinkError extends Error {
+  override readonly name = 'CheckpointShrinkError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly requested: number,
+    readonly found: number,
+  ) {
+    super(`checkpoint ${file} is of a run with ${field} ${found}; a resumed run may extend it (${field} >= ${found}) but not shorten it to ${requested}`);
   }
 }
 

@@ -1,8 +1,7 @@
 /** @kfkd/coordinator: the coordinator of distributed synchronous training over gRPC. */
 export { Coordinator, type CoordinatorConfig, type CoordinatorOutcome, type CoordinatorState } from './coordinator.ts';
-export { CHECKPOINT_FILE, checkpointPath, loadCheckpoint, saveCheckpoint, type RunIdentity } from './checkpoint.ts';
+export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint, type ResumeFrom, type RunIdentity } from './checkpoint.ts';
 export * from './errors.ts';
-export { type Logger, stderrLogger } from './log.ts';
 export type { TlsFiles } from './server.ts';
 export { CoordinatorMetrics, type JobPhases, type RejectReason, type StepPhase } from './metrics.ts';
 export { WorkerPool, type PoolOptions } from './pool.ts';
@@ -10,5 +9,4 @@ export { RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';
 export { TokenCheck } from './auth.ts';
 export { serverCredentials, startServer, stopServer } from './server.ts';
-export { memoryLogger } from './log.ts';
 export { WatchJournal, type PredictedFace } from './watch-journal.ts';

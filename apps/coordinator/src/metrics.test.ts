@@ -6,7 +6,7 @@ import { metricNames, metricValue } from '@kfkd/metrics';
 import type { NetSpec } from '@kfkd/model';
 import type { Command } from '@kfkd/proto';
 import { expect, it } from 'vitest';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '@kfkd/runtime';
 import { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool, type WorkerStream } from './pool.ts';
 

@@ -10,7 +10,7 @@ import type { Command, TaskResult__Output } from '@kfkd/proto';
 import { float32Bytes } from '@kfkd/proto';
 import type { TrainingData } from '@kfkd/model';
 import { CoordinatorStoppedError, WorkerLostError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '@kfkd/runtime';
 import type { CoordinatorMetrics } from './metrics.ts';
 import * as membership from './membership.ts';
 import { type Member, type LeaveReason, type Membership, activeMembers } from './membership.ts';
@@ -119,6 +119,11 @@ export class WorkerPool {
     return this.members.generation;
   }
 
+  /** Workers taking part in steps (joined workers become active at the next step). */
+  get activeCount(): number {
+    return activeMembers(this.members).length;
+  }
+
   get memberCount(): number {
     return this.members.members.size;
   }
@@ -164,11 +169,13 @@ export class WorkerPool {
       if (reason !== 'stream-closed' && reason !== 'left') entry.stream.close(reason, detail);
     }
     this.holdings.delete(id);
+    let tasksLost = 0;
     for (const task of [...this.tasks.values()]) {
       if (task.worker === id && task.session === session) {
         clearTimeout(task.timer);
         this.tasks.delete(task.id);
         task.reject(new WorkerLostError(id, reason));
+        tasksLost++;
       }
     }
     this.options.metrics?.workerRemoved(id, reason);
@@ -176,7 +183,7 @@ export class WorkerPool {
     this.failures.push(record);
     this.options.observer?.workerLeft?.(record);
     const log = reason === 'left' || reason === 'replaced' || reason === 'shutdown' ? this.options.log.info : this.options.log.warn;
-    log('worker removed', { worker: id, session, reason, detail, generation: this.members.generation });
+    log('worker removed', { worker: id, session, reason, detail, tasksLost, generation: this.members.generation });
     this.notify();
   }
 
@@ -392,6 +399,7 @@ export class WorkerPool {
         timer,
         sentAt: performance.now(),
       });
+      this.options.log.debug('task sent', { worker, session: member.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: items.length });
       entry.stream
         .send({
           task: {

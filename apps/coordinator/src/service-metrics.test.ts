@@ -8,7 +8,7 @@ import { metricValue } from '@kfkd/metrics';
 import { type CoordinatorClient, PROTOCOL_VERSION, kfkdProto, tokenMetadata } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '@kfkd/runtime';
 import { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { startServer, stopServer } from './server.ts';

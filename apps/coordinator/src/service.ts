@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
 import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportReply, TaskResult__Output, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
 import type { TokenCheck } from './auth.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '@kfkd/runtime';
 import type { LeaveReason } from './membership.ts';
 import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
 import type { WorkerPool, WorkerStream } from './pool.ts';

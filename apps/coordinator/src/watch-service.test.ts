@@ -4,7 +4,7 @@ import { kfkdProto, tokenMetadata } from '@kfkd/proto';
 import type { CoordinatorClient, WatchEvent__Output } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '@kfkd/runtime';
 import { WorkerPool } from './pool.ts';
 import { startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';

@@ -1,6 +1,6 @@
 /** The worker's error vocabulary. */
 
-/** Thrown when the coordinator refuses this worker for good (wrong token, other protocol version): retrying cannot help. */
+/** Thrown when the coordinator refuses this worker for good (wrong token, other protocol version, TLS handshake refused): retrying cannot help. */
 export class WorkerRefusedError extends Error {
   override readonly name = 'WorkerRefusedError';
   constructor(

@@ -5,4 +5,3 @@ export { type ComputedTask, WorkerMetrics, type WorkerIdentity } from './metrics
 export { Backoff } from './reconnect.ts';
 export { ShardStore } from './shard-store.ts';
 export * from './errors.ts';
-export { type Logger, stderrLogger } from './log.ts';

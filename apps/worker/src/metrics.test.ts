@@ -10,7 +10,7 @@ import { netSpec } from '@kfkd/model';
 import { type CoordinatorHandlers, float32Bytes, kfkdProto } from '@kfkd/proto';
 import { afterEach, expect, it } from 'vitest';
 import type { TaskCompute } from './compute.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '@kfkd/runtime';
 import { WorkerMetrics } from './metrics.ts';
 import { Worker } from './worker.ts';
 

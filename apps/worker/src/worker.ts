@@ -9,7 +9,7 @@
  * - joined:      in a session: receiving shards and tasks
  * - backing-off: the session ended; waiting before the next Join
  * - stopped:     run() resolved (training over, or shutdown())
- * - failed:      run() rejected: refused for good (wrong token, other protocol version)
+ * - failed:      run() rejected: refused for good (wrong token, other protocol version, TLS handshake refused; see session-end.ts)
  */
 import * as grpc from '@grpc/grpc-js';
 import { type NetSpec, inferShapes } from '@kfkd/model';
@@ -27,9 +27,10 @@ import {
 } from '@kfkd/proto';
 import type { TaskCompute } from './compute.ts';
 import { WorkerRefusedError } from './errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '@kfkd/runtime';
 import type { WorkerMetrics } from './metrics.ts';
 import { Backoff } from './reconnect.ts';
+import { decideOnSessionEnd } from './session-end.ts';
 import { type PartName, ShardStore } from './shard-store.ts';
 
 export type WorkerState = 'created' | 'connecting' | 'joined' | 'backing-off' | 'stopped' | 'failed';
@@ -73,6 +74,7 @@ export class Worker {
   private call: grpc.ClientReadableStream<Command__Output> | null = null;
   private wake: (() => void) | null = null;
   private readonly computes = new Map<string, { compute: TaskCompute; spec: NetSpec }>();
+  private accepted = 0;
 
   constructor(private readonly config: WorkerConfig) {
     this.backoff = config.backoff ?? new Backoff();
@@ -80,6 +82,11 @@ export class Worker {
 
   get state(): WorkerState {
     return this.currentState;
+  }
+
+  /** Results the coordinator accepted, over all sessions. */
+  get tasksAccepted(): number {
+    return this.accepted;
   }
 
   /** Works until the coordinator ends training ('finished') or shutdown() ('stopped'). @throws WorkerRefusedError */
@@ -95,9 +102,10 @@ export class Worker {
         if (end.kind === 'finished' || end.kind === 'stopped') return this.finish(end.kind);
         if (this.stopping) return this.finish('stopped');
         const { code, details } = end.error;
-        if (code === grpc.status.UNAUTHENTICATED || (!end.welcomed && (code === grpc.status.FAILED_PRECONDITION || code === grpc.status.INVALID_ARGUMENT))) {
+        const decision = decideOnSessionEnd({ code: grpc.status[code] ?? String(code), details: details ?? '', welcomed: end.welcomed });
+        if (!decision.retry) {
           this.transition('failed');
-          throw new WorkerRefusedError(this.config.coordinator, `${grpc.status[code]}: ${details}`);
+          throw new WorkerRefusedError(this.config.coordinator, decision.reason);
         }
         const delay = this.backoff.next();
         this.config.log.warn('session ended; reconnecting', { code: grpc.status[code], details, inMs: delay });
@@ -195,6 +203,7 @@ export class Worker {
             (error) => {
               if (error) config.metrics?.resultRefused(grpc.status[error.code]);
               if (error) config.log.warn('result refused', { task: task.taskId, code: grpc.status[error.code], details: error.details });
+              else this.accepted++;
               done();
             },
           );

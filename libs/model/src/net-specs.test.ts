@@ -16,7 +16,7 @@ import { countParameters } from './param-layout.ts';
 
 describe('net specs', () => {
   it('lists the known nets', () => {
-    expect(knownNetNames()).toEqual(['net1', 'net2', 'net3', 'net4', 'net5', 'net6', 'net7', 'final', 'tinyconv-test']);
+    expect(knownNetNames()).toEqual(['net1', 'net2', 'net3', 'net4', 'net5', 'net6', 'net7', 'final', 'tinyconv-test', 'tinyconv-dropout-flip-test']);
   });
 
   it('has the reference parameter counts (from the spec alone)', () => {

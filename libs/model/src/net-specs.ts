@@ -163,6 +163,21 @@ function convStack(hidden: number, dropout: readonly [number, number, number, nu
 const constant = (value: number): ScheduleSpec => ({ kind: 'constant', value });
 const linear = (start: number, stop: number): ScheduleSpec => ({ kind: 'linear', start, stop });
 
+/** The test-size conv net: conv 4@3x3, pool, conv 8@2x2, pool, dense 16, with dropout after each pool and the dense layer if given. */
+function tinyConvStack(dropout: readonly [number, number, number] | null): LayerSpec[] {
+  const d = (i: number): Unnamed<LayerSpec>[] => (dropout ? [{ type: 'dropout', rate: dropout[i] }] : []);
+  return nameLayers([
+    { type: 'conv2d', filters: 4, kernelSize: 3 },
+    { type: 'maxpool2d', poolSize: 2 },
+    ...d(0),
+    { type: 'conv2d', filters: 8, kernelSize: 2 },
+    { type: 'maxpool2d', poolSize: 2 },
+    ...d(1),
+    { type: 'dense', units: 16 },
+    ...d(2),
+  ]);
+}
+
 const PLAIN = { learningRate: constant(0.01), momentum: constant(0.9) };
 const SCHEDULED = { learningRate: linear(0.03, 0.0001), momentum: linear(0.9, 0.999) };
 
@@ -252,14 +267,16 @@ const NETS: Readonly<Record<string, () => NetSpec>> = {
       name: 'tinyconv-test',
       description: 'TEST-SIZE net for CI (not from the tutorial): conv 4@3x3, pool, conv 8@2x2, pool, dense 16, 30',
       input: 'image',
-      layers: nameLayers([
-        { type: 'conv2d', filters: 4, kernelSize: 3 },
-        { type: 'maxpool2d', poolSize: 2 },
-        { type: 'conv2d', filters: 8, kernelSize: 2 },
-        { type: 'maxpool2d', poolSize: 2 },
-        { type: 'dense', units: 16 },
-      ]),
+      layers: tinyConvStack(null),
       training: training({ maxEpochs: 50, ...PLAIN }),
+    }),
+  'tinyconv-dropout-flip-test': () =>
+    general({
+      name: 'tinyconv-dropout-flip-test',
+      description: 'TEST-SIZE net for CI (not from the tutorial): tinyconv-test with dropout 0.1/0.2/0.5 and flips, every op of net6/net7',
+      input: 'image',
+      layers: tinyConvStack([0.1, 0.2, 0.5]),
+      training: training({ maxEpochs: 50, ...PLAIN, flip: true }),
     }),
 };
 

@@ -1,6 +1,7 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
-import { integerOption, numberOption, stringOption } from '../options.ts';
+import { envName, integerOption, numberOption, stringOption } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 
 export interface CoordinatorFlags extends TrainingFlags {
@@ -9,6 +10,7 @@ export interface CoordinatorFlags extends TrainingFlags {
   stepTimeout: number;
   heartbeatTimeout: number;
   metricsListen: string;
+  resumeFrom: 'latest' | 'previous';
   tokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -24,7 +26,17 @@ export function addCoordinatorFlags(command: Command, defaultListen: string, def
     .addOption(
       numberOption('--heartbeat-timeout <seconds>', 'an idle worker not heard from within this time is dropped (default 30)', (v) => v > 0, 'a positive number').default(30),
     )
-    .addOption(metricsListenOption(defaultMetricsListen));
+    .addOption(metricsListenOption(defaultMetricsListen))
+    .addOption(
+      new Option(
+        '--resume-from <checkpoint>',
+        'which checkpoint of --run-dir to resume: latest, or previous (checkpoint.kfkd.prev; the current file is set aside as .set-aside). ' +
+          'A corrupt latest checkpoint is refused, never skipped silently',
+      )
+        .choices(['latest', 'previous'])
+        .default('latest')
+        .env(envName('--resume-from')),
+    );
 }
 
 export function coordinatorCommand(): Command {
@@ -39,9 +51,9 @@ export function coordinatorCommand(): Command {
     '0.0.0.0:50051',
     COORDINATOR_METRICS_LISTEN,
   )
-    .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
+    .addOption(tokenFileOption())
     .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
-    .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(tlsKeyOption())
     .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'))
     .action(async (flags: CoordinatorFlags) => {
       const { runCoordinator } = await import('../coordinator-run.ts');

@@ -1,7 +1,8 @@
 /**
  * Distributed training is single-process training: with the same seed,
- * `kfkd local --workers N` gives the loss history of `kfkd train`, up to
- * float rounding, for a conv net and for net1. Real processes on loopback.
+ * `kfkd local --workers 1, 2 and 3` gives the loss history of `kfkd train`,
+ * up to float rounding, for a small conv net with dropout and flips and for
+ * net1, over several epochs. Real processes on loopback.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,8 +26,8 @@ afterAll(async () => {
 });
 
 describe.each([
-  { net: 'tinyconv-test', backend: 'wasm', epochs: '3', workerCounts: [1, 2, 3] },
-  { net: 'net1', backend: 'cpu', epochs: '2', workerCounts: [2] },
+  { net: 'tinyconv-dropout-flip-test', backend: 'wasm', epochs: '3', workerCounts: [1, 2, 3] },
+  { net: 'net1', backend: 'cpu', epochs: '3', workerCounts: [1, 2, 3] },
 ])('kfkd local with $net', ({ net, backend, epochs, workerCounts }) => {
   const flags = (runDir: string): string[] => ['--net', net, '--data', data, '--epochs', epochs, '--batch', '32', '--backend', backend, '--run-dir', runDir];
   let reference: Awaited<ReturnType<typeof readHistory>>;
@@ -57,7 +58,7 @@ it('kfkd predict works on the distributed run\'s model', async () => {
   const test = join(dir, 'test.csv');
   expect((await kfkd('synth', '--test', '--rows', '4', '--out', test)).code).toBe(0);
   const out = join(dir, 'predictions.csv');
-  const result = await kfkd('predict', '--model', join(dir, 'tinyconv-test-local-2'), '--data', test, '--out', out);
+  const result = await kfkd('predict', '--model', join(dir, 'tinyconv-dropout-flip-test-local-2'), '--data', test, '--out', out);
   expect(result.code, result.stderr).toBe(0);
   await stat(out);
 });

@@ -16,6 +16,7 @@ export interface LocalFlags extends TrainingFlags {
   dashboardListen: string;
   /** The coordinator's; workers get the next ports (see metrics-endpoint.ts). */
   metricsListen: string;
+  resumeFrom: 'latest' | 'previous';
 }
 
 export function localCommand(): Command {

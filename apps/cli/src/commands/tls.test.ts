@@ -1,7 +1,8 @@
 /**
  * TLS with client certificates (mTLS): a worker with a certificate signed by
- * the coordinator's client CA trains; one without never joins. Certificates
- * are made with openssl, and the test is skipped where it is missing.
+ * the coordinator's client CA trains; one without is refused at the TLS
+ * handshake and exits 1 with one clear line instead of retrying forever.
+ * Certificates are made with openssl, and the test is skipped where it is missing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -43,7 +44,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains, one without never joins', async () => {
+it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains; one without never joins and exits 1 with a clear error', async () => {
   const runDir = file('run');
   const { coordinator, port } = await startCoordinator([
     ...['--net', 'tinyconv-test', '--data', file('train.csv'), '--epochs', '1', '--batch', '16', '--run-dir', runDir],
@@ -52,7 +53,10 @@ it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains, one wit
   const worker = (id: string, ...tls: string[]) => startKfkd(['worker', '--coordinator', `127.0.0.1:${port}`, '--id', id, '--backend', 'wasm', '--tls-ca', file('ca.pem'), ...tls]);
   const anonymous = worker('anonymous');
   try {
-    await anonymous.waitFor(/session ended; reconnecting/);
+    expect(await anonymous.exited).toBe(1);
+    const errors = anonymous.stderr.filter((l) => l.startsWith('kfkd:'));
+    expect(errors).toEqual([expect.stringMatching(/^kfkd: coordinator 127\.0\.0\.1:\d+ refused this worker: TLS handshake failed \(.*certificate required\); check --tls-ca/)]);
+    expect(anonymous.stderr.join('\n')).not.toMatch(/session ended; reconnecting/);
     const trusted = worker('trusted', '--tls-cert', file('client.pem'), '--tls-key', file('client.key'));
     expect(await coordinator.exited).toBe(0);
     expect(await trusted.exited).toBe(0);

@@ -23,6 +23,8 @@ export interface KfkdProcess {
   readonly stderr: string[];
   /** Resolves with the first line (past or future) of stdout or stderr matching `pattern`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Like waitFor, but only lines read from now on count. */
+  waitForNext(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number>;
   kill(signal: NodeJS.Signals): void;
@@ -64,6 +66,9 @@ export function startKfkd(args: readonly string[], env: Readonly<Record<string, 
         const m = pattern.exec(line);
         if (m) return Promise.resolve(m);
       }
+      return this.waitForNext(pattern, timeoutMs);
+    },
+    waitForNext(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr:\n${stderr.join('\n')}`)), timeoutMs);
         watchers.push({
@@ -78,9 +83,12 @@ export function startKfkd(args: readonly string[], env: Readonly<Record<string, 
   };
 }
 
+/** Debug log lines: the coordinator's 'step applied' and 'task sent' records. */
+export const DEBUG_LOG: Readonly<Record<string, string>> = { KFKD_LOG_LEVEL: 'debug' };
+
 /** Starts a coordinator on 127.0.0.1 port 0 and resolves with it and its port. */
-export async function startCoordinator(args: readonly string[]): Promise<{ coordinator: KfkdProcess; port: number }> {
-  const coordinator = startKfkd(['coordinator', '--listen', '127.0.0.1:0', ...args]);
+export async function startCoordinator(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ coordinator: KfkdProcess; port: number }> {
+  const coordinator = startKfkd(['coordinator', '--listen', '127.0.0.1:0', ...args], env);
   const m = await coordinator.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
   return { coordinator, port: Number(m[1]) };
 }
@@ -113,4 +121,26 @@ export function expectSameHistory(actual: readonly HistoryLine[], expected: read
       expect(Math.abs(h[key] - e), `epoch ${h.epoch} ${key}: ${h[key]} vs ${e}`).toBeLessThanOrEqual(relative * Math.abs(e));
     }
   });
+}
+
+export interface StepPosition {
+  readonly epoch: number;
+  readonly step: number;
+}
+
+/** The steps a coordinator applied, in order, from its debug 'step applied' lines. */
+export function appliedSteps(lines: readonly string[]): StepPosition[] {
+  return lines.flatMap((line) => {
+    const m = /\bstep applied epoch=(\d+) step=(\d+)\b/.exec(line);
+    return m ? [{ epoch: Number(m[1]), step: Number(m[2]) }] : [];
+  });
+}
+
+/** Every step from `from` to the end of epoch `epochs`, in order, each once. */
+export function expectEveryStepOnce(applied: readonly StepPosition[], epochs: number, stepsPerEpoch: number, from: StepPosition = { epoch: 1, step: 0 }): void {
+  const expected: StepPosition[] = [];
+  for (let epoch = from.epoch; epoch <= epochs; epoch++) {
+    for (let step = epoch === from.epoch ? from.step : 0; step < stepsPerEpoch; step++) expected.push({ epoch, step });
+  }
+  expect(applied).toEqual(expected);
 }

@@ -71,6 +71,26 @@ export function nesterovUpdateSummed(
     }
     return;
   }
+  if (parts.length === 3) {
+    const [a, b, c] = parts;
+    for (let i = 0; i < n; i++) {
+      const step = lr * (Math.fround(Math.fround(a[i] + b[i]) + c[i]) * s);
+      const v = Math.fround(mu * velocity[i] - step);
+      velocity[i] = v;
+      params[i] += mu * v - step;
+    }
+    return;
+  }
+  if (parts.length === 4) {
+    const [a, b, c, d] = parts;
+    for (let i = 0; i < n; i++) {
+      const step = lr * (Math.fround(Math.fround(Math.fround(a[i] + b[i]) + c[i]) + d[i]) * s);
+      const v = Math.fround(mu * velocity[i] - step);
+      velocity[i] = v;
+      params[i] += mu * v - step;
+    }
+    return;
+  }
   const first = parts[0];
   const k = parts.length;
   for (let i = 0; i < n; i++) {

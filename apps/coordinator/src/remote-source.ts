@@ -14,7 +14,7 @@ export class RemoteGradientSource implements GradientSource {
   private epoch = 0;
 
   constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: Pick<WorkerPool, 'compute' | 'memberCount'>,
     private readonly parameterCount: number,
     private readonly validRows: number,
   ) {}

@@ -14,9 +14,15 @@ export function float32Bytes(values: Float32Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }
 
-/** The float32 values of `bytes` (a copy, so the result is aligned); null when the length is not a multiple of 4. */
+/**
+ * The float32 values of `bytes`; null when the length is not a multiple of 4.
+ * A view sharing the bytes' memory when they start on a 4-byte boundary (a
+ * received message is never written to, and a 32 MB copy per message adds
+ * up), else an aligned copy.
+ */
 export function float32sOf(bytes: Uint8Array): Float32Array | null {
   if (bytes.byteLength % 4 !== 0) return null;
+  if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const values = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(values.buffer).set(bytes);
   return values;

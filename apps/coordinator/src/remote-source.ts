@@ -1,7 +1,10 @@
 /**
  * The trainer's GradientSource in distributed training: each step's global
  * batch and the validation rows are computed by the workers (see pool.ts),
- * and their sums are added up here in a fixed order (by batch position).
+ * and their sums are handed to the trainer in a fixed order (by batch
+ * position), which adds them up while it applies the update. Every part was
+ * validated (sizes, NaN/Inf) when it arrived, so a rejected result never
+ * reaches the parameters.
  */
 import type { GradientSource, StepPlan, StepSums } from '@kfkd/model';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -12,7 +15,7 @@ export class RemoteGradientSource implements GradientSource {
   private epoch = 0;
 
   constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: Pick<WorkerPool, 'compute' | 'memberCount'>,
     private readonly parameterCount: number,
     private readonly validRows: number,
     private readonly metrics?: CoordinatorMetrics,
@@ -33,15 +36,15 @@ export class RemoteGradientSource implements GradientSource {
     });
     checkCoverage(parts, items.length);
     const reduceStart = performance.now();
-    const gradSum = new Float32Array(this.parameterCount);
     let lossSum = 0;
+    const gradParts: Float32Array[] = [];
     for (const part of parts) {
       lossSum += part.lossSum;
-      const g = part.gradSum!;
-      for (let i = 0; i < g.length; i++) gradSum[i] += g[i];
+      if (!part.gradSum || part.gradSum.length !== this.parameterCount) throw new Error('internal error: a training part without a full gradient');
+      gradParts.push(part.gradSum);
     }
     this.metrics?.sumsReady((performance.now() - reduceStart) / 1000);
-    return { lossSum, gradSum };
+    return { lossSum, gradParts };
   }
 
   async validate(parameters: Float32Array): Promise<{ lossSum: number; count: number }> {

@@ -60,6 +60,10 @@ const CLIENT_OPTIONS: grpc.ChannelOptions = {
   // Reconnection is ours (Backoff); keep the channel's own retries short.
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 2000,
+  // HTTP/2 receive window for the parameters the coordinator streams to us.
+  // The default 64 KiB window costs a WINDOW_UPDATE round trip per 64 KiB of
+  // a 32-66 MB Task; 64 MiB lets a whole parameter vector be in flight.
+  'grpc-node.flow_control_window': 64 * 1024 * 1024,
 };
 
 /** Heartbeats that fail in a row before the worker gives the session up. */

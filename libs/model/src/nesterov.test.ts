@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SizeMismatchError } from './errors.ts';
-import { nesterovUpdate } from './nesterov.ts';
+import { nesterovUpdate, nesterovUpdateSummed } from './nesterov.ts';
 
 describe('Lasagne Nesterov momentum', () => {
   it('matches values computed by hand', () => {
@@ -43,5 +43,44 @@ describe('Lasagne Nesterov momentum', () => {
   it('rejects arrays of different lengths', () => {
     expect(() => nesterovUpdate(new Float32Array(3), new Float32Array(2), new Float32Array(3), 0.1, 0.9)).toThrow(SizeMismatchError);
     expect(() => nesterovUpdate(new Float32Array(3), new Float32Array(3), new Float32Array(4), 0.1, 0.9)).toThrow(SizeMismatchError);
+  });
+
+  describe('fused with the sum of ordered parts', () => {
+    const n = 4099;
+    const wave = (k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(k * 7.1 + i * 0.37) * 10 ** ((i % 7) - 3));
+    for (const count of [1, 2, 3, 4, 5]) {
+      it(`equals summing ${count} parts into a zeroed array, then nesterovUpdate, bit for bit`, () => {
+        const parts = Array.from({ length: count }, (_, k) => wave(k + 1));
+        const sum = new Float32Array(n);
+        for (const g of parts) for (let i = 0; i < n; i++) sum[i] += g[i];
+        const p1 = wave(20);
+        const v1 = wave(21).map((x) => x * 0.1);
+        const p2 = p1.slice();
+        const v2 = v1.slice();
+        nesterovUpdate(p1, v1, sum, 0.01, 0.9, 1 / 128);
+        nesterovUpdateSummed(p2, v2, parts, 0.01, 0.9, 1 / 128);
+        expect(Buffer.from(p2.buffer).equals(Buffer.from(p1.buffer))).toBe(true);
+        expect(Buffer.from(v2.buffer).equals(Buffer.from(v1.buffer))).toBe(true);
+      });
+    }
+
+    it('depends on the order of the parts (float32 sums are not associative)', () => {
+      const a = Float32Array.of(1e8, 1);
+      const b = Float32Array.of(1, 1e8);
+      const c = Float32Array.of(-1e8, -1e8);
+      const forward = new Float32Array(2);
+      const backward = new Float32Array(2);
+      nesterovUpdateSummed(forward, new Float32Array(2), [a, b, c], 1, 0);
+      nesterovUpdateSummed(backward, new Float32Array(2), [c, b, a], 1, 0);
+      // (1e8 + 1) - 1e8 = 0 in float32, (-1e8 + 1) + 1e8 = 0 too, but in the other slot 1 survives.
+      expect([...forward]).not.toEqual([...backward]);
+    });
+
+    it('rejects parts of another length, and no parts at all, before touching anything', () => {
+      const p = Float32Array.of(1, 2, 3);
+      expect(() => nesterovUpdateSummed(p, new Float32Array(3), [new Float32Array(3).fill(1), new Float32Array(2)], 0.1, 0.9)).toThrow(SizeMismatchError);
+      expect(() => nesterovUpdateSummed(p, new Float32Array(3), [], 0.1, 0.9)).toThrow(SizeMismatchError);
+      expect([...p]).toEqual([1, 2, 3]);
+    });
   });
 });

@@ -9,8 +9,13 @@ import type { StepPlan } from './step-plan.ts';
 export interface StepSums {
   /** Sum over the step's samples of each sample's mean squared error (scaled units). */
   readonly lossSum: number;
-  /** Gradient of lossSum, flat, in the spec's parameter layout. */
-  readonly gradSum: Float32Array;
+  /**
+   * Gradient of lossSum, flat, in the spec's parameter layout, as the sums of
+   * consecutive parts of the batch in their fixed order: the trainer adds them
+   * up in this order while it applies the update (nesterovUpdateSummed), so a
+   * distributed step needs no separate pass to build the total.
+   */
+  readonly gradParts: readonly Float32Array[];
 }
 
 export interface GradientSource {

@@ -20,7 +20,7 @@ export class LocalGradientSource implements GradientSource {
       flipMask: plan.flipMask ?? undefined,
       dropoutSeeds: dropoutSeedsFor(plan.dropoutSeed, 0, plan.rows.length),
     });
-    return { lossSum, gradSum };
+    return { lossSum, gradParts: [gradSum] };
   }
 
   async validate(parameters: Float32Array): Promise<{ lossSum: number; count: number }> {

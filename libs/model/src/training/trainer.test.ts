@@ -16,7 +16,7 @@ class QuadraticSource implements GradientSource {
     this.plans.push(plan);
     const n = plan.rows.length;
     const d = parameters[0] - 3;
-    return { lossSum: n * d * d, gradSum: Float32Array.of(n * 2 * d) };
+    return { lossSum: n * d * d, gradParts: [Float32Array.of(n * 2 * d)] };
   }
   async validate(parameters: Float32Array): Promise<{ lossSum: number; count: number }> {
     const scripted = this.validLosses.shift();

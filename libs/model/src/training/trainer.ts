@@ -11,7 +11,7 @@
  * it stopped (per-step randomness is derived from the seed, see step-plan.ts).
  */
 import { EarlyStopping, type EarlyStoppingState } from '../early-stopping.ts';
-import { nesterovUpdate } from '../nesterov.ts';
+import { nesterovUpdateSummed } from '../nesterov.ts';
 import type { NetSpec } from '../net-specs.ts';
 import { hyperparametersForEpoch } from '../schedule.ts';
 import type { GradientSource } from './gradient-source.ts';
@@ -112,7 +112,7 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
       if (signal?.aborted) return result('aborted', state(step, started));
       const plan = planStep({ trainRows, batchSize, flip, seed }, epoch, step);
       const sums = await source.trainStep(parameters, plan);
-      nesterovUpdate(parameters, velocity, sums.gradSum, learningRate, momentum, 1 / plan.rows.length);
+      nesterovUpdateSummed(parameters, velocity, sums.gradParts, learningRate, momentum, 1 / plan.rows.length);
       const stepLoss = sums.lossSum / plan.rows.length;
       epochLossSum += stepLoss;
       for (const o of observers) await o.onStep?.({ epoch, step, steps, stepLoss });

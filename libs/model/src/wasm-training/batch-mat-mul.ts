@@ -35,9 +35,12 @@ export function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const b2 = reshaped(b, [br, bc]);
   const plain = { transposeA: false, transposeB: false };
 
-  // Floats moved by each plan (the product itself costs the same).
-  const direct = (transposeA ? ar * ac : 0) + (transposeB ? br * bc : 0);
-  const swapped = (transposeA ? 0 : ar * ac) + (transposeB ? 0 : br * bc) + m * n;
+  // Floats moved by each plan (the product itself costs the same): the
+  // transposes, plus XNNPACK's packing of the right operand, which it redoes
+  // for every fresh tensor (net1's x^T dy: packing x of 128x9216 as the right
+  // operand made the swapped plan 5x slower than transposing x).
+  const direct = (transposeA ? ar * ac : 0) + (transposeB ? br * bc : 0) + k * n;
+  const swapped = (transposeA ? 0 : ar * ac) + (transposeB ? 0 : br * bc) + m * n + k * m;
   const temps: tf.TensorInfo[] = [];
   const t = (x: tf.TensorInfo): tf.TensorInfo => {
     const y = transpose2d(backend, x);

@@ -81,7 +81,7 @@ export class CoordinatorMetrics {
     this.stepDuration = histogram('kfkd_step_duration_seconds', 'Wall time of a training step, from handing out the batch to the applied update.');
     this.phaseDuration = histogram(
       'kfkd_step_phase_duration_seconds',
-      'Wall time of the phases of a training step: wait (for enough workers), shard (shipping rows), compute (tasks out until every result is in), reduce (putting the workers' parts in their fixed order), update (summing the parts in that order fused with the Nesterov update, and observers).',
+      'Wall time of the phases of a training step: wait (for enough workers), shard (shipping rows), compute (tasks out until every result is in), reduce (putting the parts of the workers in their fixed order), update (summing the parts in that order fused with the Nesterov update, and observers).',
       ['phase'],
     );
     this.validationDuration = histogram('kfkd_validation_duration_seconds', "Wall time of an epoch's validation pass across the workers.");

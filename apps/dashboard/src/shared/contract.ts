@@ -3,6 +3,8 @@
  * state looks like and the messages on the WebSocket. Plain JSON; both sides
  * import it (the page with `import type` and the pure reducer in state.ts).
  */
+// Types only: the page bundle must not pull in the model library (tfjs).
+import type { EpochRecord } from '@kfkd/model/history';
 
 /** The run being trained (from the coordinator's RunInfo). */
 export interface RunView {
@@ -18,16 +20,8 @@ export interface RunView {
   readonly startedAtMs: number;
 }
 
-/** One row of the tutorial's epoch log, as in history.jsonl. */
-export interface EpochView {
-  readonly epoch: number;
-  readonly trainLoss: number;
-  readonly validLoss: number;
-  readonly trainValidRatio: number;
-  readonly validRmsePx: number;
-  readonly learningRate: number;
-  readonly momentum: number;
-  readonly seconds: number;
+/** One row of the tutorial's epoch log, as in history.jsonl, and when it was reported. */
+export interface EpochView extends EpochRecord {
   /** When the coordinator reported it, ms since the Unix epoch. */
   readonly atMs: number;
 }

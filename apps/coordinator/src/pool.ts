@@ -237,7 +237,8 @@ export class WorkerPool {
    * @throws CoordinatorStoppedError
    */
   async compute(job: Job): Promise<PartResult[]> {
-    const parameterBytes = Buffer.from(float32Bytes(job.parameters));
+    // A view, not a copy: the parameters do not change until every part of the job is back.
+    const parameterBytes = float32Bytes(job.parameters);
     let pending: readonly WorkItem[] = job.items;
     const done: PartResult[] = [];
     let startOfJob = true;

@@ -23,18 +23,7 @@ export function nesterovUpdate(
   momentum: number,
   gradScale = 1,
 ): void {
-  const n = params.length;
-  if (velocity.length !== n) throw new SizeMismatchError('velocity', n, velocity.length);
-  if (grad.length !== n) throw new SizeMismatchError('gradient', n, grad.length);
-  const lr = learningRate;
-  const mu = momentum;
-  const s = gradScale;
-  for (let i = 0; i < n; i++) {
-    const step = lr * (grad[i] * s);
-    const v = Math.fround(mu * velocity[i] - step);
-    velocity[i] = v;
-    params[i] += mu * v - step;
-  }
+  nesterovUpdateSummed(params, velocity, [grad], learningRate, momentum, gradScale);
 }
 
 /**
@@ -56,10 +45,19 @@ export function nesterovUpdateSummed(
   if (velocity.length !== n) throw new SizeMismatchError('velocity', n, velocity.length);
   if (parts.length === 0) throw new SizeMismatchError('gradient parts', 1, 0);
   for (const g of parts) if (g.length !== n) throw new SizeMismatchError('gradient', n, g.length);
-  if (parts.length === 1) return nesterovUpdate(params, velocity, parts[0], learningRate, momentum, gradScale);
   const lr = learningRate;
   const mu = momentum;
   const s = gradScale;
+  if (parts.length === 1) {
+    const [g] = parts;
+    for (let i = 0; i < n; i++) {
+      const step = lr * (g[i] * s);
+      const v = Math.fround(mu * velocity[i] - step);
+      velocity[i] = v;
+      params[i] += mu * v - step;
+    }
+    return;
+  }
   // Specialised loops for the common counts keep the inner loop monomorphic and unrolled.
   if (parts.length === 2) {
     const [a, b] = parts;

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_CHOICES, type BackendChoice } from './backend-choice.ts';
 import { type BackendAttempt, BackendUnavailableError } from './errors.ts';
 import { registerWasmTrainingKernels } from './wasm-training/register.ts';
+import { startWasmHelpers } from './wasm-training/wasm-backend.ts';
 import { wasmThreadsWanted, withWasmThreads } from './wasm-training/threads.ts';
 
 export { BACKEND_CHOICES, type BackendChoice };
@@ -189,6 +190,8 @@ async function useWasm(load?: (pkg: string) => Promise<void>): Promise<Pick<Back
   await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = wasm.getThreadsCount();
+  // The SIMD loops of the training kernels take the other cores too (one helper thread per extra XNNPACK thread).
+  if (threads > 1) await startWasmHelpers(tf.backend(), threads - 1);
   return { name: 'wasm', package: WASM, device: `CPU (WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}, training kernels)` };
 }
 

@@ -8,11 +8,19 @@
  * C^T = op(B)^T op(A)^T and transpose the result. The backward pass of a
  * dense layer needs dy W^T (transpose dy and the result, not the big W) and
  * x^T dy (transpose x). Batched (rank > 2 with a batch above 1) products stay
- * with the stock kernel.
+ * with the stock kernel. The forward product of a dense layer and its x^T dy
+ * run on the SIMD outer-product loops instead (outer-calls.ts): both read
+ * their operands in place, with no transpose and no repacking.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulSimd, matMulTransposedASimd } from './outer-calls.ts';
 import { stockKernel } from './stock-kernels.ts';
-import { type KernelArgs, type WasmBackend, asWasm, dispose, reshaped, runWasmKernel } from './wasm-backend.ts';
+import { type KernelArgs, type WasmBackend, asWasm, dispose, loopsOf, reshaped, runWasmKernel } from './wasm-backend.ts';
+
+/** The SIMD loops take products whose row count (a plain product's m, a^T b's inner dimension: the batch) is at most this... */
+const SIMD_MAX_ROWS = 256;
+/** ...and, for a plain product, whose right operand (the weights) is at least this big: XNNPACK is faster on the small ones. */
+const SIMD_MIN_WEIGHTS = 1 << 16;
 
 export function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const backend = asWasm(args.backend);
@@ -21,9 +29,7 @@ export function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const stock = stockKernel(tf.BatchMatMul);
   const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
   const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-  if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
-    return runWasmKernel(stock, backend, args.inputs, args.attrs);
-  }
+  if (batchA !== 1 || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') return runWasmKernel(stock, backend, args.inputs, args.attrs);
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);
   const m = transposeA ? ac : ar;
@@ -31,6 +37,13 @@ export function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const n = transposeB ? br : bc;
   if ((transposeB ? bc : br) !== k) throw new Error(`matMul: inner shapes of ${a.shape} (transposeA ${transposeA}) and ${b.shape} (transposeB ${transposeB}) differ`);
   const outShape = [...broadcastOuter(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+  const loops = loopsOf(backend);
+  if (loops && !transposeB && n % 4 === 0 && m > 0 && k > 0) {
+    // A dense layer's forward pass (few rows times big weights) and its weight gradient x^T dy (a short inner dimension).
+    if (!transposeA && m <= SIMD_MAX_ROWS && k * n >= SIMD_MIN_WEIGHTS) return reshaped(matMulSimd(loops, backend, a, b, m, k, n), outShape);
+    if (transposeA && k <= SIMD_MAX_ROWS) return reshaped(matMulTransposedASimd(loops, backend, a, b, k, m, n), outShape);
+  }
+  if (!transposeA && !transposeB) return runWasmKernel(stock, backend, args.inputs, args.attrs);
   const a2 = reshaped(a, [ar, ac]);
   const b2 = reshaped(b, [br, bc]);
   const plain = { transposeA: false, transposeB: false };

@@ -6,9 +6,13 @@
  * output pixel of the batch, done in chunks of whole output rows by
  * rowProducts: per chunk, the transposed patches (kh*kw*cin x pixels, built
  * here) times the chunk's rows of dy. The result is already in the filter's
- * [kh, kw, cin, cout] order.
+ * [kh, kw, cin, cout] order. Without horizontal padding (and with a
+ * channel count a multiple of 4: every conv of the tutorial's nets) the SIMD
+ * outer-product loops do it in place instead (filter-gradient-simd.ts), 2-4x
+ * faster: no patches, no repacked dy, all cores.
  */
 import * as tf from '@tensorflow/tfjs';
+import { filterGradientSimd, filterGradientSimdFits } from './filter-gradient-simd.ts';
 import { rowProducts } from './row-products.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { type KernelArgs, asWasm, f32, loopsOf, makeF32, offsetOf } from './wasm-backend.ts';
@@ -35,6 +39,8 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   // Every output column reads inside the image: no horizontal padding to fill.
   const horizontalInside = padLeft === 0 && (outWidth - 1) * strideWidth + filterWidth <= inWidth;
   const geometry = { inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft };
+  const simdGeometry = { ...geometry, batchSize: info.batchSize, outChannels };
+  if (loops && horizontalInside && filterGradientSimdFits(simdGeometry)) return filterGradientSimd(loops, backend, x, dy, simdGeometry);
   const acc = rowProducts(backend, {
     lhsRows: filterHeight * filterWidth * inChannels,
     rhs: dy,

@@ -66,6 +66,10 @@ describe('wasm training kernels', () => {
     { name: 'same padding', x: [2, 9, 8, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same' },
     { name: 'stride 2 (input gradient by the stock kernel)', x: [2, 11, 10, 3], k: [3, 3, 3, 2], stride: 2, pad: 'valid' },
     { name: 'stride 2, same padding', x: [1, 9, 9, 2], k: [2, 2, 2, 3], stride: 2, pad: 'same' },
+    // The SIMD filter gradient: 4 x 8 blocks with both remainders (kw*cin = 10, cout = 12), several images per thread.
+    { name: 'SIMD filter gradient, 4 x 8 blocks and remainders', x: [5, 8, 9, 5], k: [2, 2, 5, 12], stride: 1, pad: 'valid' },
+    { name: 'SIMD filter gradient, stride 2', x: [3, 11, 11, 4], k: [3, 3, 4, 8], stride: 2, pad: 'valid' },
+    { name: 'SIMD filter gradient, vertical padding only', x: [2, 9, 8, 4], k: [3, 1, 4, 8], stride: 1, pad: 'same' },
   ];
   for (const c of convCases) {
     it(`conv2d gradients match cpu: ${c.name}`, async () => {
@@ -116,6 +120,14 @@ describe('wasm training kernels', () => {
       await expectParity([t(ta ? [300, 7] : [7, 300], 10), t(tb ? [900, 300] : [300, 900], 11)], (x, y) => tf.matMul(x, y, ta, tb));
     }
     await expectParity([t([3, 4, 6], 12), t([3, 5, 6], 13)], (x, y) => tf.matMul(x, y, false, true));
+  });
+
+  it('matMul on the SIMD loops (dense forward, x^T dy: packed panels and not) matches cpu', async () => {
+    // few rows times big weights: 4-row blocks and a remainder, 8-column blocks and a remainder
+    await expectParity([t([7, 700], 20), t([700, 100], 21)], (x, y) => tf.matMul(x, y));
+    // a^T b: panels of 64 columns and a remainder (k = 150), and k not a multiple of 4 (no panels)
+    await expectParity([t([40, 150], 22), t([40, 36], 23)], (x, y) => tf.matMul(x, y, true, false));
+    await expectParity([t([40, 131], 24), t([40, 20], 25)], (x, y) => tf.matMul(x, y, true, false));
   });
 
   it('dense-layer gradients (matMul backward) match cpu', async () => {

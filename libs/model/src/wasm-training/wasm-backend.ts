@@ -7,7 +7,8 @@
  * kernel takes its views after its last allocation, or takes them again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type HeapMemory, type SimdLoops, simdLoops } from './simd/loops.ts';
+import { startHelpers } from './simd/helpers.ts';
+import { type HeapMemory, SIMD_LOOPS, type SimdLoops, simdLoops } from './simd/loops.ts';
 
 export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
@@ -44,6 +45,12 @@ export function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
 export function loopsOf(backend: WasmBackend): SimdLoops | null {
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   return memory ? simdLoops(memory) : null;
+}
+
+/** Starts `count` helper threads for the SIMD loops on the backend's memory (none for a single-threaded build; see simd/helpers.ts). */
+export async function startWasmHelpers(backend: unknown, count: number): Promise<void> {
+  const loops = loopsOf(asWasm(backend));
+  if (loops) await startHelpers(loops, count, SIMD_LOOPS.map((f) => f.name));
 }
 
 /** A float32 output tensor of `shape`, uninitialised. */

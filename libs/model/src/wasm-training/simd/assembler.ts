@@ -66,7 +66,14 @@ export const op = {
   v128And: [0xfd, ...uleb(0x4e)],
   v128AndNot: [0xfd, ...uleb(0x4f)],
   v128Or: [0xfd, ...uleb(0x50)],
+  /** v128.load32_splat: one float from memory into all 4 lanes. */
+  v128Load32Splat: (offset = 0) => [0xfd, ...uleb(0x09), 0x00, ...uleb(offset)],
+  /** v128.load64_zero: two floats into the low lanes, the high ones 0. */
+  v128Load64Zero: (offset = 0) => [0xfd, ...uleb(0x5d), 0x00, ...uleb(offset)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
+  f64x2PromoteLowF32x4: [0xfd, ...uleb(0x5f)],
+  f64x2Add: [0xfd, ...uleb(0xf0)],
   f32x4Max: [0xfd, ...uleb(0xe9)],
   f32Const0: [0x43, 0, 0, 0, 0],
 };

@@ -9,6 +9,7 @@
  * Every loop runs at least once, so callers pass non-zero counts.
  */
 import { type FunctionDef, V128, I32, assemble, op } from './assembler.ts';
+import { OUTER_PRODUCTS, OUTER_T_MAX, OUTER_V_MAX, addF32ToF64, copyRows, outerProductName, zeroVectors } from './outer-product.ts';
 
 const { get, set, tee, i32, add, ltU, loop, end, brIf } = op;
 
@@ -117,13 +118,28 @@ const gatherRows: FunctionDef = {
   ],
 };
 
-export const SIMD_LOOPS: readonly FunctionDef[] = [reluGrad, maxPoolGradRow, addRows, gatherRows];
+export const SIMD_LOOPS: readonly FunctionDef[] = [reluGrad, maxPoolGradRow, addRows, gatherRows, addF32ToF64, zeroVectors, copyRows, ...OUTER_PRODUCTS];
+
+/** An exported loop; every argument is an i32. */
+export type LoopFunction = (...args: number[]) => void;
 
 export interface SimdLoops {
   relu_grad(dy: number, x: number, out: number, vectors: number): void;
   max_pool_grad_2x2_row(x: number, dy: number, dx: number, windows: number, channelBytes: number, rowBytes: number): void;
   add_rows(x: number, rows: number, rowBytes: number, out: number): void;
   gather_rows(dst: number, src: number, rows: number, count: number, dstRowBytes: number, srcStepBytes: number): void;
+  add_f32_to_f64(src: number, dst: number, groups: number): void;
+  zero_vectors(dst: number, vectors: number): void;
+  copy_rows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, rowBytes: number): void;
+  /** The outer-product variant T x V (see outer-product.ts), as an index into `byIndex`. */
+  outerIndex(t: number, v: number, strided?: boolean): number;
+  /** A loop's index into `byIndex`, by export name. */
+  indexOf(name: string): number;
+  /** Every loop, in SIMD_LOOPS order (call lists name loops by this index). */
+  readonly byIndex: readonly LoopFunction[];
+  /** The compiled module and the memory it runs on, for helper threads (helpers.ts). */
+  readonly module: object;
+  readonly memory: HeapMemory;
 }
 
 /** A WebAssembly.Memory (typed here: the project's TypeScript libs have no WebAssembly declarations). */
@@ -147,8 +163,22 @@ export function simdLoops(memory: HeapMemory): SimdLoops | null {
   const bytes = assemble(SIMD_LOOPS, shared);
   const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
   if (!wasm.validate(bytes)) return null;
-  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-  const loops = instance.exports as unknown as SimdLoops;
+  const module = new wasm.Module(bytes);
+  const exports = new wasm.Instance(module, { env: { memory } }).exports as Record<string, LoopFunction>;
+  const byIndex = SIMD_LOOPS.map((f) => exports[f.name]);
+  const indexOf = (name: string): number => {
+    const i = SIMD_LOOPS.findIndex((f) => f.name === name);
+    if (i < 0) throw new RangeError(`no SIMD loop '${name}'`);
+    return i;
+  };
+  const variants = OUTER_T_MAX * OUTER_V_MAX;
+  const outer = Array.from({ length: 2 * variants }, (_, i) => indexOf(outerProductName(Math.floor((i % variants) / OUTER_V_MAX) + 1, (i % OUTER_V_MAX) + 1, i >= variants)));
+  const outerIndex = (t: number, v: number, strided = false): number => {
+    if (!(t >= 1 && t <= OUTER_T_MAX && v >= 1 && v <= OUTER_V_MAX)) throw new RangeError(`no outer-product loop ${t} x ${v}`);
+    return outer[(strided ? variants : 0) + (t - 1) * OUTER_V_MAX + v - 1];
+  };
+  const named = exports as unknown as Omit<SimdLoops, 'outerIndex' | 'indexOf' | 'byIndex' | 'module' | 'memory'>;
+  const loops: SimdLoops = { ...named, outerIndex, indexOf, byIndex, module, memory };
   instances.set(memory, loops);
   return loops;
 }

@@ -19,6 +19,7 @@ import { type DropoutLayerInfo, dropoutLayers, dropoutMasks } from './dropout.ts
 import { SizeMismatchError } from './errors.ts';
 import { type NetSpec, inferShapes, inputShape } from './net-specs.ts';
 import { type ParamLayout, paramLayout } from './param-layout.ts';
+import { scalePixelsOnBackend } from './wasm-training/pixels.ts';
 import { wasmTrainingKernelsRegistered } from './wasm-training/register.ts';
 
 export interface Batch {
@@ -281,8 +282,11 @@ export class GradientComputer {
   /** Pixels [start, end) scaled to [0, 1] as float32 (X = pixels / 255, as the tutorial). */
   private inputTensor(pixels: Uint8Array, start: number, end: number): tf.Tensor {
     const m = end - start;
-    const x = new Float32Array(m * IMAGE_PIXELS);
     const src = pixels.subarray(start * IMAGE_PIXELS, end * IMAGE_PIXELS);
+    // On wasm with the training kernels: the bytes go to the heap and a SIMD loop scales them (same values).
+    const onBackend = scalePixelsOnBackend(src, [m, ...this.inputShape]);
+    if (onBackend) return onBackend;
+    const x = new Float32Array(m * IMAGE_PIXELS);
     for (let i = 0; i < x.length; i++) x[i] = PIXEL_SCALE[src[i]];
     return tf.tensor(x, [m, ...this.inputShape], 'float32');
   }

@@ -13,6 +13,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { scalePixelsConfig } from './pixels.ts';
 import { reluGradConfig, reluGradientConfig } from './relu-grad.ts';
 import { captureStockKernel } from './stock-kernels.ts';
 import { sumConfig } from './sum.ts';
@@ -26,6 +27,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   sumConfig,
   reluGradConfig,
   identityConfig,
+  scalePixelsConfig,
 ];
 
 /** Gradients this package replaces (for every backend: each falls back to tfjs-core's formula without its kernel). */

@@ -70,6 +70,14 @@ export const op = {
   v128Load32Splat: (offset = 0) => [0xfd, ...uleb(0x09), 0x00, ...uleb(offset)],
   /** v128.load64_zero: two floats into the low lanes, the high ones 0. */
   v128Load64Zero: (offset = 0) => [0xfd, ...uleb(0x5d), 0x00, ...uleb(offset)],
+  /** v128.load8x8_u: 8 bytes widened to 8 unsigned 16-bit lanes. */
+  v128Load8x8U: (offset = 0) => [0xfd, ...uleb(0x02), 0x00, ...uleb(offset)],
+  i32x4ExtendLowI16x8U: [0xfd, ...uleb(0xa9)],
+  i32x4ExtendHighI16x8U: [0xfd, ...uleb(0xaa)],
+  f32x4ConvertI32x4U: [0xfd, ...uleb(0xfb)],
+  f32x4Div: [0xfd, ...uleb(0xe7)],
+  /** f32.const with the value's float32 bits. */
+  f32Const: (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   f64x2PromoteLowF32x4: [0xfd, ...uleb(0x5f)],

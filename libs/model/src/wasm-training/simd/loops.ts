@@ -118,7 +118,28 @@ const gatherRows: FunctionDef = {
   ],
 };
 
-export const SIMD_LOOPS: readonly FunctionDef[] = [reluGrad, maxPoolGradRow, addRows, gatherRows, addF32ToF64, zeroVectors, copyRows, ...OUTER_PRODUCTS];
+/**
+ * out[i] = src[i] / 255 (bytes to float32; IEEE division, so each value is
+ * p / 255 correctly rounded) over `groups` groups of 8. Params: src, out, groups.
+ */
+const bytesToUnit: FunctionDef = {
+  name: 'bytes_to_unit',
+  params: 3,
+  locals: [V128, V128], // 3 the 8 bytes as 16-bit lanes, 4 255 in every lane
+  body: [
+    op.f32Const(255), op.f32x4Splat, set(4),
+    loop,
+    get(0), op.v128Load8x8U(), set(3),
+    get(1), get(3), op.i32x4ExtendLowI16x8U, op.f32x4ConvertI32x4U, get(4), op.f32x4Div, op.v128Store(),
+    get(1), get(3), op.i32x4ExtendHighI16x8U, op.f32x4ConvertI32x4U, get(4), op.f32x4Div, op.v128Store(16),
+    get(0), i32(8), add, set(0),
+    get(1), i32(32), add, set(1),
+    get(2), i32(-1), add, tee(2), brIf(0),
+    end,
+  ],
+};
+
+export const SIMD_LOOPS: readonly FunctionDef[] = [reluGrad, maxPoolGradRow, addRows, gatherRows, addF32ToF64, zeroVectors, copyRows, bytesToUnit, ...OUTER_PRODUCTS];
 
 /** An exported loop; every argument is an i32. */
 export type LoopFunction = (...args: number[]) => void;
@@ -130,6 +151,7 @@ export interface SimdLoops {
   gather_rows(dst: number, src: number, rows: number, count: number, dstRowBytes: number, srcStepBytes: number): void;
   add_f32_to_f64(src: number, dst: number, groups: number): void;
   zero_vectors(dst: number, vectors: number): void;
+  bytes_to_unit(src: number, out: number, groups: number): void;
   copy_rows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, rowBytes: number): void;
   /** The outer-product variant T x V (see outer-product.ts), as an index into `byIndex`. */
   outerIndex(t: number, v: number, strided?: boolean): number;

@@ -21,6 +21,7 @@ import { type NetSpec, inferShapes, inputShape } from './net-specs.ts';
 import { type ParamLayout, paramLayout } from './param-layout.ts';
 import { scalePixelsOnBackend } from './wasm-training/pixels.ts';
 import { wasmTrainingKernelsRegistered } from './wasm-training/register.ts';
+import { RELU_GRAD } from './wasm-training/relu-grad.ts';
 
 export interface Batch {
   /** n x 9216 raw pixels (0..255), row-major 96x96 per image. */
@@ -305,11 +306,15 @@ export class GradientComputer {
     // The stock wasm transposed matMul (used by matMul's own gradient) is ~30x slower than its plain one.
     const matMul = tf.getBackend() === 'wasm' && !wasmTrainingKernelsRegistered() ? matMulPlainGrads : plainMatMul;
     const conv = convolution === 'im2col' ? (h: tf.Tensor4D, k: tf.Tensor4D) => im2colConv2d(h, k, matMul) : nativeConv2d;
+    // On wasm with the training kernels: convolution, bias and ReLU in one forward kernel (see fusedConvRelu).
+    const fused = convolution === 'native' && tf.getBackend() === 'wasm' && wasmTrainingKernelsRegistered();
     let h = x;
     for (const op of this.ops) {
       switch (op.kind) {
         case 'conv2d':
-          h = tf.relu(tf.add(conv(h as tf.Tensor4D, this.vars[op.w] as tf.Tensor4D), this.vars[op.w + 1]));
+          h = fused
+            ? fusedConvRelu(h as tf.Tensor4D, this.vars[op.w] as tf.Tensor4D, this.vars[op.w + 1] as tf.Tensor1D, h === x)
+            : tf.relu(tf.add(conv(h as tf.Tensor4D, this.vars[op.w] as tf.Tensor4D), this.vars[op.w + 1]));
           break;
         case 'maxpool2d':
           h = tf.maxPool(h as tf.Tensor4D, op.size, op.size, 'valid');
@@ -338,6 +343,44 @@ const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, p) => p / 255);
 /** Valid, stride-1 convolution with the backend's Conv2D kernels. */
 function nativeConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   return tf.conv2d(x, kernel, 1, 'valid');
+}
+
+/**
+ * relu(conv2d(x, w) + b), valid and stride 1, as the backend's FusedConv2D
+ * (XNNPACK adds the bias and clamps as it writes the output: no separate
+ * add and ReLU passes over the activations), with its gradient written out:
+ * the ReLU gradient from the output (y > 0 exactly where the sum is), the
+ * convolution's two gradient kernels and the bias sum. `xIsData`: x is the
+ * batch itself, whose gradient nobody needs (it is then not computed).
+ */
+function fusedConvRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, xIsData: boolean): tf.Tensor4D {
+  const forward = (xs: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    // The kernel itself: tf.fused.conv2d falls back to separate ops inside a gradient computation.
+    const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' } as unknown as tf.NamedAttrMap;
+    const y = tf.engine().runKernel(tf.FusedConv2D, { x: xs, filter: w, bias: b }, attrs) as tf.Tensor4D;
+    save([xs, y]);
+    return y;
+  };
+  const backward = (dy: tf.Tensor, saved: tf.Tensor[], withDx: boolean): tf.Tensor[] => {
+    const [xs, y] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const dz = tf.engine().runKernel(RELU_GRAD, { dy, x: y }) as tf.Tensor4D;
+    const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: w.shape } as unknown as tf.NamedAttrMap;
+    const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dz }, attrs) as tf.Tensor4D;
+    const db = tf.sum(dz, [0, 1, 2]);
+    return withDx ? [tf.conv2dTranspose(dz, w, xs.shape, 1, 'valid'), dw, db] : [dw, db];
+  };
+  if (xIsData) {
+    const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args[2] as tf.GradSaveFunc;
+      return { value: forward(x, (ts) => save(ts)), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved, false) };
+    }) as (w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
+    return f(w, b);
+  }
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[3] as tf.GradSaveFunc;
+    return { value: forward(args[0] as tf.Tensor4D, save), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved, true) };
+  }) as (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
+  return f(x, w, b);
 }
 
 /**

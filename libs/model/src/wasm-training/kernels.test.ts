@@ -9,6 +9,7 @@ import { Rng } from '@kfkd/data';
 import { selectBackend } from '../backend.ts';
 import { WASM_TRAINING_KERNELS, wasmTrainingKernelsRegistered } from './register.ts';
 import { relativeError } from './testing.ts';
+import { asWasm, loopsOf } from './wasm-backend.ts';
 
 /** Random float32 data; `zeros` of the values are exactly 0 (ReLU outputs tie at 0). */
 function data(n: number, seed: number, zeros = 0): Float32Array {
@@ -60,6 +61,10 @@ describe('wasm training kernels', () => {
     }
   });
 
+  it("have their SIMD loops compiled on the backend's memory (else they fall back silently)", () => {
+    expect(loopsOf(asWasm(tf.backend()))).not.toBeNull();
+  });
+
   const convCases: { name: string; x: number[]; k: number[]; stride: number; pad: 'valid' | 'same' }[] = [
     { name: 'net2 conv1 (1 channel, 3x3)', x: [2, 20, 19, 1], k: [3, 3, 1, 4], stride: 1, pad: 'valid' },
     { name: 'net2 conv2 (2x2)', x: [3, 11, 12, 5], k: [2, 2, 5, 6], stride: 1, pad: 'valid' },
@@ -88,6 +93,20 @@ describe('wasm training kernels', () => {
       tf.grad((b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'))))(k),
     );
   });
+
+  const fusedCases: { name: string; x: number[]; k: number[]; stride: number; pad: 'valid' | 'same' }[] = [
+    { name: 'net2 conv1 (1 channel, 3x3; SIMD loops)', x: [3, 14, 13, 1], k: [3, 3, 1, 32], stride: 1, pad: 'valid' },
+    { name: 'blocks and remainders (SIMD loops)', x: [2, 9, 11, 5], k: [2, 2, 5, 12], stride: 1, pad: 'valid' },
+    { name: 'stride 2 (SIMD loops)', x: [2, 11, 11, 4], k: [3, 3, 4, 8], stride: 2, pad: 'valid' },
+    { name: 'same padding (stock kernel)', x: [2, 9, 8, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  ];
+  for (const c of fusedCases) {
+    it(`fused conv2d + bias + relu matches cpu: ${c.name}`, async () => {
+      await expectParity([t(c.x, 30), t(c.k, 31), t([c.k[3]], 32)], (x, k, b) =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: k as tf.Tensor4D, strides: c.stride, pad: c.pad, bias: b, activation: 'relu' }),
+      );
+    });
+  }
 
   const poolCases: { name: string; x: number[]; size: number; stride: number; pad: 'valid' | 'same'; zeros: number }[] = [
     { name: '2x2 stride 2, 8 channels, ties at 0 (SIMD loop)', x: [2, 8, 10, 8], size: 2, stride: 2, pad: 'valid', zeros: 0.6 },

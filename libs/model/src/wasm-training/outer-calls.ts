@@ -22,6 +22,8 @@ export interface OuterSweep {
   readonly dyRow: number;
   readonly dwRow: number;
   readonly xT?: number;
+  /** A convolution's forward pass: the sums start from bias[o] (byte offset of bias[0]) and dw gets their ReLU (strided only). */
+  readonly bias?: number;
 }
 
 /** Calls covering dw rows [0, tCount) and columns [0, oCount) (oCount a multiple of 4). */
@@ -35,7 +37,8 @@ export function pushOuterBlocks(calls: CallList, loops: SimdLoops, c: OuterSweep
   const block = (t: number, v: number, tOff: number, oOff: number, tBlocks: number, oBlocks: number) => {
     if (tBlocks === 0 || oBlocks === 0) return;
     const args = [c.x + tOff * tStep, c.dy + oOff * 4, c.dw + tOff * c.dwRow + oOff * 4, c.rows, c.width, c.xPix, c.xRow, c.dyPix, c.dyRow, c.dwRow, tBlocks, oBlocks];
-    calls.push(loops.outerIndex(t, v, strided), ...args, ...(strided ? [tStep] : []));
+    const bias = c.bias === undefined ? [] : [c.bias + oOff * 4];
+    calls.push(loops.outerIndex(t, v, strided, c.bias !== undefined), ...args, ...(strided ? [tStep] : []), ...bias);
   };
   block(OUTER_T_MAX, 2, 0, 0, tFull, oFull);
   block(OUTER_T_MAX, 1, 0, oFull * 8, tFull, oRest);
@@ -46,7 +49,7 @@ export function pushOuterBlocks(calls: CallList, loops: SimdLoops, c: OuterSweep
 }
 
 /** Splits [0, count) into `parts` ranges whose bounds are multiples of `align` (the last takes the rest). */
-function split(count: number, parts: number, align: number): [number, number][] {
+export function split(count: number, parts: number, align: number): [number, number][] {
   const units = Math.ceil(count / align);
   return Array.from({ length: parts }, (_, i) => [Math.min(count, Math.floor((i * units) / parts) * align), Math.min(count, Math.floor(((i + 1) * units) / parts) * align)]);
 }

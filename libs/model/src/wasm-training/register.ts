@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { fusedConv2DConfig } from './fused-conv2d.ts';
 import { identityConfig } from './identity.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { scalePixelsConfig } from './pixels.ts';
@@ -28,6 +29,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   reluGradConfig,
   identityConfig,
   scalePixelsConfig,
+  fusedConv2DConfig,
 ];
 
 /** Gradients this package replaces (for every backend: each falls back to tfjs-core's formula without its kernel). */

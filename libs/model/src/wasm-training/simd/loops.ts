@@ -154,7 +154,7 @@ export interface SimdLoops {
   bytes_to_unit(src: number, out: number, groups: number): void;
   copy_rows(src: number, srcStride: number, dst: number, dstStride: number, rows: number, rowBytes: number): void;
   /** The outer-product variant T x V (see outer-product.ts), as an index into `byIndex`. */
-  outerIndex(t: number, v: number, strided?: boolean): number;
+  outerIndex(t: number, v: number, strided?: boolean, biasRelu?: boolean): number;
   /** A loop's index into `byIndex`, by export name. */
   indexOf(name: string): number;
   /** Every loop, in SIMD_LOOPS order (call lists name loops by this index). */
@@ -194,10 +194,12 @@ export function simdLoops(memory: HeapMemory): SimdLoops | null {
     return i;
   };
   const variants = OUTER_T_MAX * OUTER_V_MAX;
-  const outer = Array.from({ length: 2 * variants }, (_, i) => indexOf(outerProductName(Math.floor((i % variants) / OUTER_V_MAX) + 1, (i % OUTER_V_MAX) + 1, i >= variants)));
-  const outerIndex = (t: number, v: number, strided = false): number => {
-    if (!(t >= 1 && t <= OUTER_T_MAX && v >= 1 && v <= OUTER_V_MAX)) throw new RangeError(`no outer-product loop ${t} x ${v}`);
-    return outer[(strided ? variants : 0) + (t - 1) * OUTER_V_MAX + v - 1];
+  const outer = Array.from({ length: 3 * variants }, (_, i) =>
+    indexOf(outerProductName(Math.floor((i % variants) / OUTER_V_MAX) + 1, (i % OUTER_V_MAX) + 1, i >= variants, i >= 2 * variants)),
+  );
+  const outerIndex = (t: number, v: number, strided = false, biasRelu = false): number => {
+    if (!(t >= 1 && t <= OUTER_T_MAX && v >= 1 && v <= OUTER_V_MAX) || (biasRelu && !strided)) throw new RangeError(`no outer-product loop ${t} x ${v}`);
+    return outer[(biasRelu ? 2 * variants : strided ? variants : 0) + (t - 1) * OUTER_V_MAX + v - 1];
   };
   const named = exports as unknown as Omit<SimdLoops, 'outerIndex' | 'indexOf' | 'byIndex' | 'module' | 'memory'>;
   const loops: SimdLoops = { ...named, outerIndex, indexOf, byIndex, module, memory };

@@ -20,6 +20,8 @@ interface Sweep {
   tBlocks: number;
   oBlocks: number;
   xT?: number;
+  /** bias_relu variants: float index of bias[0]. */
+  bias?: number;
 }
 
 /** What an outer-product loop computes, on float indices (strides in floats). */
@@ -30,7 +32,7 @@ function reference(mem: Float32Array, x: number, dy: number, dw: number, T: numb
       for (let t = 0; t < T; t++) {
         for (let o = 0; o < 4 * V; o++) {
           // float32 accumulation in the loop's order
-          let acc = mem[dw + (tb * T + t) * s.dwRow + ob * 4 * V + o];
+          let acc = s.bias === undefined ? mem[dw + (tb * T + t) * s.dwRow + ob * 4 * V + o] : mem[s.bias + ob * 4 * V + o];
           for (let r = 0; r < s.rows; r++) {
             for (let j = 0; j < s.width; j++) {
               const xv = mem[x + tb * T * tStep + t * tStep + r * s.xRow + j * s.xPix];
@@ -38,7 +40,7 @@ function reference(mem: Float32Array, x: number, dy: number, dw: number, T: numb
               acc = Math.fround(acc + Math.fround(xv * dv));
             }
           }
-          mem[dw + (tb * T + t) * s.dwRow + ob * 4 * V + o] = acc;
+          mem[dw + (tb * T + t) * s.dwRow + ob * 4 * V + o] = s.bias === undefined ? acc : Math.max(acc, 0);
         }
       }
     }
@@ -69,15 +71,15 @@ describe('SIMD outer-product loops', () => {
 
   for (let T = 1; T <= OUTER_T_MAX; T++) {
     for (let V = 1; V <= OUTER_V_MAX; V++) {
-      for (const strided of [false, true]) {
-        it(`${T} x ${V}${strided ? ' (strided)' : ''} accumulates the sums of outer products, bit for bit`, () => {
+      for (const [strided, biasRelu] of [[false, false], [true, false], [true, true]]) {
+        it(`${T} x ${V}${strided ? ' (strided)' : ''}${biasRelu ? ' (bias, ReLU)' : ''} accumulates the sums of outer products, bit for bit`, () => {
           const mem = new Float32Array(memory.buffer);
-          const s: Sweep = { rows: 3, width: 5, xPix: strided ? 1 : 7, xRow: 40, dyPix: 24, dyRow: 130, dwRow: 20, tBlocks: 2, oBlocks: 2, xT: strided ? 9 : undefined };
+          const s: Sweep = { rows: 3, width: 5, xPix: strided ? 1 : 7, xRow: 40, dyPix: 24, dyRow: 130, dwRow: 20, tBlocks: 2, oBlocks: 2, xT: strided ? 9 : undefined, bias: biasRelu ? 3000 : undefined };
           fill(mem, T * 10 + V);
           const expected = mem.slice();
           reference(expected, X, DY, DW, T, V, s);
           const args = [X * 4, DY * 4, DW * 4, s.rows, s.width, s.xPix * 4, s.xRow * 4, s.dyPix * 4, s.dyRow * 4, s.dwRow * 4, s.tBlocks, s.oBlocks];
-          loops.byIndex[loops.outerIndex(T, V, strided)](...args, ...(s.xT ? [s.xT * 4] : []));
+          loops.byIndex[loops.outerIndex(T, V, strided, biasRelu)](...args, ...(s.xT ? [s.xT * 4] : []), ...(s.bias ? [s.bias * 4] : []));
           expect(new Float32Array(memory.buffer)).toEqual(expected);
         });
       }

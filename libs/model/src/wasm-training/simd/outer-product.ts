@@ -33,17 +33,23 @@ export const OUTER_V_MAX = 2;
  * Export name of the T x V variant; `strided`: the T floats of x are xT bytes
  * apart (rows of a matrix: a plain product x W) instead of adjacent.
  */
-export function outerProductName(t: number, v: number, strided = false): string {
-  return `outer${strided ? '_strided' : ''}_t${t}_v${v}`;
+export function outerProductName(t: number, v: number, strided = false, biasRelu = false): string {
+  return `outer${strided ? '_strided' : ''}${biasRelu ? '_bias_relu' : ''}_t${t}_v${v}`;
 }
 
-export function outerProduct(T: number, V: number, strided = false): FunctionDef {
-  // Params 0..11 (see above), 12 = xT when strided; then i32 locals, then v128 locals.
-  const [x, dy, dw, rows, width, xPix, xRow, dyPix, dyRow, dwRow, tBlocks, oBlocks, xT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-  const params = strided ? 13 : 12;
-  const [tb, ob, r, j, xr, dyr, xq, dyq, dyb, dwb, xb, dwt] = Array.from({ length: 12 }, (_, i) => params + i);
-  const xAt = Array.from({ length: T }, (_, t) => params + 12 + t); // strided: byte offset of float t (t*xT)
-  const vBase = params + 12 + (strided ? T : 0);
+/**
+ * `biasRelu` (strided only): a convolution's forward pass with its bias and
+ * ReLU: the accumulators start from bias[o] (a 14th parameter, advancing
+ * with the o-blocks) instead of dw, and dw gets max(sum, 0).
+ */
+export function outerProduct(T: number, V: number, strided = false, biasRelu = false): FunctionDef {
+  if (biasRelu && !strided) throw new Error('bias_relu variants are strided');
+  // Params 0..11 (see above), 12 = xT when strided, 13 = bias; then i32 locals, then v128 locals.
+  const [x, dy, dw, rows, width, xPix, xRow, dyPix, dyRow, dwRow, tBlocks, oBlocks, xT, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const params = 12 + (strided ? 1 : 0) + (biasRelu ? 1 : 0);
+  const [tb, ob, r, j, xr, dyr, xq, dyq, dyb, dwb, xb, dwt, biasb] = Array.from({ length: 13 }, (_, i) => params + i);
+  const xAt = Array.from({ length: T }, (_, t) => params + 13 + t); // strided: byte offset of float t (t*xT)
+  const vBase = params + 13 + (strided ? T : 0);
   const s = vBase;
   const d = (v: number) => vBase + 1 + v;
   const acc = (t: number, v: number) => vBase + 1 + V + t * V + v;
@@ -56,9 +62,9 @@ export function outerProduct(T: number, V: number, strided = false): FunctionDef
   if (strided) for (let t = 1; t < T; t++) body.push(get(xT), i32(t), mul, set(xAt[t]));
   body.push(get(tBlocks), set(tb), get(x), set(xb), get(dw), set(dwt));
   body.push(op.loop);
-  body.push(get(oBlocks), set(ob), get(dy), set(dyb), get(dwt), set(dwb));
+  body.push(get(oBlocks), set(ob), get(dy), set(dyb), get(dwt), set(dwb), ...(biasRelu ? [get(bias), set(biasb)] : []));
   body.push(op.loop);
-  each((t, v) => [...dwRowAt(t), op.v128Load(16 * v), set(acc(t, v))]);
+  each((t, v) => (biasRelu ? [get(biasb), op.v128Load(16 * v), set(acc(t, v))] : [...dwRowAt(t), op.v128Load(16 * v), set(acc(t, v))]));
   body.push(get(rows), set(r), get(xb), set(xr), get(dyb), set(dyr));
   body.push(loop);
   body.push(get(width), set(j), get(xr), set(xq), get(dyr), set(dyq));
@@ -72,23 +78,28 @@ export function outerProduct(T: number, V: number, strided = false): FunctionDef
   body.push(get(j), i32(-1), add, tee(j), brIf(0), end);
   body.push(get(xr), get(xRow), add, set(xr), get(dyr), get(dyRow), add, set(dyr));
   body.push(get(r), i32(-1), add, tee(r), brIf(0), end);
-  each((t, v) => [...dwRowAt(t), get(acc(t, v)), op.v128Store(16 * v)]);
+  each((t, v) => [...dwRowAt(t), get(acc(t, v)), ...(biasRelu ? [op.f32Const0, op.f32x4Splat, op.f32x4Max] : []), op.v128Store(16 * v)]);
   body.push(get(dyb), i32(16 * V), add, set(dyb), get(dwb), i32(16 * V), add, set(dwb));
+  if (biasRelu) body.push(get(biasb), i32(16 * V), add, set(biasb));
   body.push(get(ob), i32(-1), add, tee(ob), brIf(0), end);
   // next t-block: T floats on in x (T rows of x when strided), T rows on in dw
   body.push(get(xb), ...(strided ? [get(xT), i32(T), mul] : [i32(4 * T)]), add, set(xb), get(dwt), get(dwRow), i32(T), mul, add, set(dwt));
   body.push(get(tb), i32(-1), add, tee(tb), brIf(0), end);
   return {
-    name: outerProductName(T, V, strided),
+    name: outerProductName(T, V, strided, biasRelu),
     params,
-    locals: [...Array<number>(12 + (strided ? T : 0)).fill(I32), ...Array<number>(1 + V + T * V).fill(V128)],
+    locals: [...Array<number>(13 + (strided ? T : 0)).fill(I32), ...Array<number>(1 + V + T * V).fill(V128)],
     body,
   };
 }
 
-/** Every variant: contiguous then strided, T-major. */
-export const OUTER_PRODUCTS: readonly FunctionDef[] = [false, true].flatMap((strided) =>
-  Array.from({ length: OUTER_T_MAX * OUTER_V_MAX }, (_, i) => outerProduct(Math.floor(i / OUTER_V_MAX) + 1, (i % OUTER_V_MAX) + 1, strided)),
+/** Every variant: contiguous, strided, strided with bias and ReLU; each T-major. */
+export const OUTER_PRODUCTS: readonly FunctionDef[] = [
+  [false, false],
+  [true, false],
+  [true, true],
+].flatMap(([strided, biasRelu]) =>
+  Array.from({ length: OUTER_T_MAX * OUTER_V_MAX }, (_, i) => outerProduct(Math.floor(i / OUTER_V_MAX) + 1, (i % OUTER_V_MAX) + 1, strided, biasRelu)),
 );
 
 /**

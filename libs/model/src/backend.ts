@@ -191,7 +191,13 @@ async function useWasm(load?: (pkg: string) => Promise<void>): Promise<Pick<Back
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = wasm.getThreadsCount();
   // The SIMD loops of the training kernels take the other cores too (one helper thread per extra XNNPACK thread).
-  if (threads > 1) await startWasmHelpers(tf.backend(), threads - 1);
+  if (threads > 1) {
+    try {
+      await startWasmHelpers(tf.backend(), threads - 1);
+    } catch {
+      // No worker threads here (a browser bundle): the loops then run on this thread only.
+    }
+  }
   return { name: 'wasm', package: WASM, device: `CPU (WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}, training kernels)` };
 }
 

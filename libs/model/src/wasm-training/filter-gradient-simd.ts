@@ -6,12 +6,13 @@
  * contiguous in x: x[n, i*sh + p - top, j*sw + q, c] = x[row + j*sw*cin + (q*cin + c)].
  * So dW[p, :, :, o] (kw*cin rows) += that row segment (outer) dy[n, i, j, :]
  * summed over the output pixels, read in place: no patches, no copy of dy.
- * Each thread takes whole images, sums each image in float32 (at most
- * ~10,000 pixels) and adds it into its own float64 total; the totals add up
- * at the end, as accurate as the cpu backend's float64 loops.
+ * The images are cut into a few lists per thread; each list sums each of its
+ * images in float32 (at most ~10,000 pixels) and adds it into the list's own
+ * float64 total; the totals add up at the end, as accurate as the cpu
+ * backend's float64 loops.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CallList, runParallel, threadsFor } from './simd/helpers.ts';
+import { CallList, partsFor, runParallel } from './simd/helpers.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { pushOuterBlocks } from './outer-calls.ts';
 import { type WasmBackend, dispose, f32, makeF32, offsetOf } from './wasm-backend.ts';
@@ -43,24 +44,24 @@ export function filterGradientSimdFits(g: FilterGeometry): boolean {
 export function filterGradientSimd(loops: SimdLoops, backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, g: FilterGeometry): tf.TensorInfo {
   const { batchSize, filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = g;
   const size = kh * kw * cin * cout;
-  const threads = Math.max(1, Math.min(threadsFor(loops), batchSize));
-  // Per thread: a float32 image partial (size floats), then a float64 total (2 * size floats).
-  const scratch = makeF32(backend, [threads, 3 * size]);
+  const parts = partsFor(loops, batchSize);
+  // Per list of images: a float32 image partial (size floats), then a float64 total (2 * size floats).
+  const scratch = makeF32(backend, [parts, 3 * size]);
   try {
     const base = offsetOf(backend, scratch);
-    const lists = Array.from({ length: threads }, (_, t) => {
-      const first = Math.floor((t * batchSize) / threads);
-      const last = Math.floor(((t + 1) * batchSize) / threads);
+    const lists = Array.from({ length: parts }, (_, t) => {
+      const first = Math.floor((t * batchSize) / parts);
+      const last = Math.floor(((t + 1) * batchSize) / parts);
       const partial = base + t * 3 * size * 4;
       return imageCalls(loops, { x: offsetOf(backend, x), dy: offsetOf(backend, dy), partial, total: partial + size * 4 }, first, last, g);
     });
     runParallel(loops, lists);
     const out = makeF32(backend, [kh, kw, cin, cout]);
-    // Views after the last allocation; the threads' totals add up in float64, rounded once.
+    // Views after the last allocation; the lists' totals add up in float64, rounded once.
     const heap = backend.wasm.HEAPU8.buffer;
     const at = offsetOf(backend, scratch);
     const sum = new Float64Array(heap, at + size * 4, size).slice();
-    for (let t = 1; t < threads; t++) {
+    for (let t = 1; t < parts; t++) {
       const total = new Float64Array(heap, at + (t * 3 + 1) * size * 4, size);
       for (let i = 0; i < size; i++) sum[i] += total[i];
     }
@@ -71,7 +72,7 @@ export function filterGradientSimd(loops: SimdLoops, backend: WasmBackend, x: tf
   }
 }
 
-/** The calls for images [first, last) into one thread's partial and total (byte offsets). */
+/** The calls for images [first, last) into one list's partial and total (byte offsets). */
 function imageCalls(loops: SimdLoops, at: { x: number; dy: number; partial: number; total: number }, first: number, last: number, g: FilterGeometry): CallList {
   const { inHeight, inWidth, inChannels: cin, outHeight, outWidth, outChannels: cout, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padTop } = g;
   const size = kh * kw * cin * cout;

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { pushOuterBlocks, split } from './outer-calls.ts';
-import { CallList, runParallel, threadsFor } from './simd/helpers.ts';
+import { CallList, partsFor, runParallel } from './simd/helpers.ts';
 import { stockKernel } from './stock-kernels.ts';
 import { type KernelArgs, asWasm, loopsOf, makeF32, offsetOf, runWasmKernel } from './wasm-backend.ts';
 
@@ -51,7 +51,7 @@ export function fusedConv2D(args: KernelArgs): tf.TensorInfo {
   const out = makeF32(backend, [batchSize, outHeight, outWidth, cout]);
   const [xo, wo, bo, oo] = [offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, bias), offsetOf(backend, out)];
   const rows = batchSize * outHeight;
-  const lists = split(rows, Math.max(1, Math.min(threadsFor(loops), rows)), 1).map(([r0, r1]) => {
+  const lists = split(rows, partsFor(loops, rows), 1).map(([r0, r1]) => {
     const calls = new CallList();
     for (let row = r0; row < r1; row++) {
       const n = Math.floor(row / outHeight);

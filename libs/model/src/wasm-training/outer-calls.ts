@@ -4,7 +4,7 @@
  * and the two matrix products of a dense layer that XNNPACK does poorly here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CallList, runParallel, threadsFor } from './simd/helpers.ts';
+import { CallList, partsFor, runParallel } from './simd/helpers.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { OUTER_T_MAX } from './simd/outer-product.ts';
 import { type WasmBackend, dispose, f32, makeF32, offsetOf } from './wasm-backend.ts';
@@ -62,11 +62,11 @@ const PANEL = 64;
  * weight gradient x^T dy without a transpose of x. Panels of 64 columns of
  * a are copied to adjacent rows first (the rows of a wide a share cache
  * sets), then each panel's 64 rows of the result are summed over the m rows
- * in registers; the threads take disjoint panels.
+ * in registers; the lists (spread over the threads) take disjoint panels.
  */
 export function matMulTransposedASimd(loops: SimdLoops, backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, k: number, n: number): tf.TensorInfo {
   const out = makeF32(backend, [k, n]);
-  const parts = Math.max(1, Math.min(threadsFor(loops), Math.floor(k / PANEL)));
+  const parts = partsFor(loops, Math.floor(k / PANEL));
   const packed = k % 4 === 0;
   const panels = packed ? makeF32(backend, [parts, m * PANEL]) : null;
   try {
@@ -105,17 +105,19 @@ const B_CHUNK_BYTES = 192 * 1024;
  * dense layer's forward pass. XNNPACK repacks b (the weights, new every
  * step) and streams it once per 4 rows of a; here b is read in place, in
  * chunks of rows that stay in cache while all of a's rows pass, so it comes
- * from memory once. The threads take disjoint columns of the result.
+ * from memory once. The lists (spread over the threads) take disjoint
+ * columns of the result.
  */
 export function matMulSimd(loops: SimdLoops, backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, k: number, n: number): tf.TensorInfo {
   const out = makeF32(backend, [m, n]);
   f32(backend, out).fill(0);
   const [ao, bo, oo] = [offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out)];
-  const chunk = Math.max(16, Math.floor(B_CHUNK_BYTES / (n * 4)));
-  const parts = Math.max(1, Math.min(threadsFor(loops), Math.floor(n / 16)));
+  const parts = partsFor(loops, Math.floor(n / 16));
   const lists = split(n, parts, 8).map(([o0, o1]) => {
     const calls = new CallList();
     if (o1 <= o0) return calls;
+    // Rows of this list's columns of b per chunk.
+    const chunk = Math.max(16, Math.floor(B_CHUNK_BYTES / ((o1 - o0) * 4)));
     for (let k0 = 0; k0 < k; k0 += chunk) {
       const width = Math.min(chunk, k - k0);
       pushOuterBlocks(calls, loops, { x: ao + k0 * 4, dy: bo + (k0 * n + o0) * 4, dw: oo + o0 * 4, rows: 1, width, xPix: 4, xRow: 0, dyPix: n * 4, dyRow: 0, dwRow: n * 4, xT: k * 4 }, m, o1 - o0);

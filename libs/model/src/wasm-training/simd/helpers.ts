@@ -4,12 +4,13 @@
  *
  * The threaded wasm build's heap is a shared memory. A helper is a Node
  * worker thread with its own instance of the loops module on that memory; a
- * kernel describes its work as call lists (loop index + i32 arguments), keeps
- * the first list for itself, posts the others to the helpers and waits
- * (Atomics.wait) until they are done. The kernel's thread blocks only while
- * it waits for helpers that have started (a helper that is not ready yet
- * leaves its list to the kernel's thread), so nothing depends on the event
- * loop of the thread that runs the kernels. With the single-threaded build
+ * kernel describes its work as independent call lists (loop index + i32
+ * arguments), posts them to the started helpers, and it and the helpers take
+ * lists off a shared counter until none is left; then it waits
+ * (Atomics.wait) for the helpers to finish their last list. Only helpers
+ * that have started get work (one not ready yet leaves it all to the
+ * kernel's thread), so nothing depends on the event loop of the thread that
+ * runs the kernels. With the single-threaded build
  * (no shared memory) there are no helpers and everything runs in place.
  */
 import type { LoopFunction, SimdLoops } from './loops.ts';
@@ -54,18 +55,25 @@ export function runCalls(loops: readonly LoopFunction[], calls: Int32Array): voi
   }
 }
 
-/** The worker's source (plain JavaScript: it runs outside the TypeScript loader). */
+/**
+ * The worker's source (plain JavaScript: it runs outside the TypeScript
+ * loader). It takes lists off the shared counter until none is left, like
+ * the kernel's thread, then says it is done.
+ */
 const HELPER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, names, signal } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const loops = names.map((n) => exports[n]);
 const s = new Int32Array(signal);
-parentPort.on('message', ({ calls, generation }) => {
+parentPort.on('message', ({ calls, bounds, counter, generation }) => {
+  const c = new Int32Array(calls);
+  const next = new Int32Array(counter);
   try {
-    for (let o = 0; o < calls.length; o += ${CALL_WIDTH}) {
-      const c = calls;
-      loops[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], c[o + 7], c[o + 8], c[o + 9], c[o + 10], c[o + 11], c[o + 12], c[o + 13], c[o + 14], c[o + 15]);
+    for (let i = Atomics.add(next, 0, 1); i < bounds.length - 1; i = Atomics.add(next, 0, 1)) {
+      for (let o = bounds[i]; o < bounds[i + 1]; o += ${CALL_WIDTH}) {
+        loops[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], c[o + 7], c[o + 8], c[o + 9], c[o + 10], c[o + 11], c[o + 12], c[o + 13], c[o + 14], c[o + 15]);
+      }
     }
   } catch {
     Atomics.store(s, 1, 1);
@@ -127,21 +135,39 @@ export function threadsFor(loops: SimdLoops): number {
 }
 
 /**
- * Runs lists[0] here and the others on started helpers (in parallel), and
- * returns when all are done. Lists beyond the started helpers run here too.
+ * How many lists to cut `units` of independent work into: one without
+ * helpers, else a few per thread, so that a thread slowed down (by another
+ * process on its core) leaves its share to the others.
+ */
+export function partsFor(loops: SimdLoops, units: number): number {
+  const threads = threadsFor(loops);
+  return Math.max(1, Math.min(units, threads === 1 ? 1 : threads * PARTS_PER_THREAD));
+}
+
+const PARTS_PER_THREAD = 4;
+
+/**
+ * Runs the lists, each on one thread, spread over this thread and the started
+ * helpers (each takes the next list off a shared counter), and returns when
+ * all are done. The lists must be independent (disjoint outputs and scratch).
  */
 export function runParallel(loops: SimdLoops, lists: readonly CallList[]): void {
   const ready = pool?.memory === loops.memory ? pool.helpers.filter((h) => Atomics.load(h.signal, 2) === 1) : [];
-  const posted: Helper[] = [];
-  for (let i = 1; i < lists.length && i - 1 < ready.length; i++) {
-    const h = ready[i - 1];
-    if (lists[i].length === 0) continue;
-    h.generation++;
-    h.worker.postMessage({ calls: lists[i].ints(), generation: h.generation });
-    posted.push(h);
+  if (ready.length === 0 || lists.length < 2) {
+    for (const list of lists) runCalls(loops.byIndex, list.ints());
+    return;
   }
-  runCalls(loops.byIndex, lists[0].ints());
-  for (let i = 1 + ready.length; i < lists.length; i++) runCalls(loops.byIndex, lists[i].ints());
+  const bounds = [0];
+  for (const list of lists) bounds.push(bounds[bounds.length - 1] + list.ints().length);
+  const calls = new Int32Array(new SharedArrayBuffer(Math.max(4, bounds[bounds.length - 1] * 4)));
+  lists.forEach((list, i) => calls.set(list.ints(), bounds[i]));
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const posted = ready.slice(0, lists.length - 1);
+  for (const h of posted) {
+    h.generation++;
+    h.worker.postMessage({ calls: calls.buffer, bounds, counter: next.buffer, generation: h.generation });
+  }
+  for (let i = Atomics.add(next, 0, 1); i < lists.length; i = Atomics.add(next, 0, 1)) runCalls(loops.byIndex, calls.subarray(bounds[i], bounds[i + 1]));
   for (const h of posted) {
     const deadline = performance.now() + WAIT_MS;
     while (Atomics.load(h.signal, 0) !== h.generation) {

@@ -108,7 +108,7 @@ describe('SIMD helper threads', () => {
     await stopHelpers();
   });
 
-  it('run call lists on a shared memory in parallel with this thread', async () => {
+  it('run call lists on a shared memory in parallel with this thread, each list once', async () => {
     const memory = new Memory({ initial: 4, maximum: 64, shared: true });
     const loops = loopsOn(memory);
     await startHelpers(loops, 1, SIMD_LOOPS.map((f) => f.name));
@@ -118,10 +118,10 @@ describe('SIMD helper threads', () => {
     fill(mem, 9);
     const s: Sweep = { rows: 2, width: 6, xPix: 4, xRow: 30, dyPix: 16, dyRow: 100, dwRow: 16, tBlocks: 1, oBlocks: 2 };
     const expected = mem.slice();
-    // Two disjoint blocks of dw rows, one per thread.
-    reference(expected, X, DY, DW, 4, 2, s);
-    reference(expected, X + 4, DY, DW + 4 * 16, 4, 2, s);
-    const lists = [0, 1].map((part) => {
+    // Disjoint blocks of dw rows, more lists than threads: each list runs once, on whichever thread takes it.
+    const parts = 6;
+    for (let part = 0; part < parts; part++) reference(expected, X + 4 * part, DY, DW + part * 64, 4, 2, s);
+    const lists = Array.from({ length: parts }, (_, part) => {
       const calls = new CallList();
       calls.push(loops.outerIndex(4, 2), (X + 4 * part) * 4, DY * 4, (DW + part * 64) * 4, s.rows, s.width, s.xPix * 4, s.xRow * 4, s.dyPix * 4, s.dyRow * 4, s.dwRow * 4, 1, 2);
       return calls;

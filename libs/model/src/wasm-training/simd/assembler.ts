@@ -55,6 +55,7 @@ export const op = {
   end: [0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  i32Load: [0x28, 0x02, 0x00],
   f32Load: [0x2a, 0x02, 0x00],
   f32Store: [0x38, 0x02, 0x00],
   v128Load: (offset = 0) => [0xfd, ...uleb(0x00), 0x00, ...uleb(offset)],
@@ -67,6 +68,8 @@ export const op = {
   v128AndNot: [0xfd, ...uleb(0x4f)],
   v128Or: [0xfd, ...uleb(0x50)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Sub: [0xfd, ...uleb(0xe5)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
   f32x4Max: [0xfd, ...uleb(0xe9)],
   f32Const0: [0x43, 0, 0, 0, 0],
 };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- sync [--steps N]`: the communication cost of one
+ * `npm run bench -- sync [--steps N] [--workers 1,2,4]`: the communication cost of one
  * synchronous step for net2 (parameters out to every worker, gradients back,
  * averaging, Nesterov update) with 1, 2 and 4 workers whose compute does
  * nothing, against the same bytes over a raw TCP socket (the ceiling).
@@ -9,21 +9,23 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
-import { nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
+import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
 
 const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
 export async function sync(args: string[]): Promise<void> {
-  const steps = Number(args[args.indexOf('--steps') + 1] || 10) || 10;
+  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const steps = Number(option('--steps') ?? 10) || 10;
+  const workerCounts = (option('--workers') ?? '1,2,4').split(',').map(Number);
   const spec = netSpec('net2');
   const count = paramLayout(spec).size;
   const batch = 128;
   const bytesPerWorker = count * 4;
   console.log(`net2: ${count.toLocaleString('en')} parameters (${(bytesPerWorker / 1e6).toFixed(1)} MB float32), batch ${batch}, ${steps} timed steps, no-op compute\n`);
-  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | avg+update ms | (CPU ms)');
-  for (const workers of [1, 2, 4]) {
-    const { stepMs: grpcMs, updateMs, updateCpuMs } = await grpcSteps(spec, count, batch, workers, steps);
+  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | coordinator CPU ms/step | avg+update ms | (CPU ms)');
+  for (const workers of workerCounts) {
+    const { stepMs: grpcMs, coordinatorCpuMs, updateMs, updateCpuMs } = await grpcSteps(spec, count, batch, workers, steps);
     const tcpMs = await tcpSteps(bytesPerWorker, workers, steps);
     const mb = (2 * workers * bytesPerWorker) / 1e6;
     console.log(
@@ -35,6 +37,7 @@ export async function sync(args: string[]): Promise<void> {
         tcpMs.toFixed(1).padStart(15),
         ((mb / tcpMs) * 1000).toFixed(0).padStart(12),
         `${((tcpMs / grpcMs) * 100).toFixed(0)}%`.padStart(8),
+        coordinatorCpuMs.toFixed(1).padStart(23),
         updateMs.toFixed(1).padStart(13),
         updateCpuMs.toFixed(1).padStart(8),
       ].join(' | '),
@@ -42,11 +45,19 @@ export async function sync(args: string[]): Promise<void> {
   }
   console.log('\nMB/step counts parameters out plus gradients back for every worker. avg+update is the median over the timed steps of the');
   console.log("trainer's own call on the parts the workers sent (nesterovUpdateSummed); (CPU ms) is this process's CPU time for it,");
-  console.log('which leaves out waiting for a core on a busy machine. Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
+  console.log('which leaves out waiting for a core on a busy machine. coordinator CPU ms/step is the CPU time of the coordinator');
+  console.log('(this process) per gRPC step: with one event loop for every worker it is what limits gRPC with several workers.');
+  console.log('Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
 }
 
 /** ms per step of the whole distributed step, and the median ms of its averaging + update (the trainer's call, on what the workers sent). */
-async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch: number, workers: number, steps: number): Promise<{ stepMs: number; updateMs: number; updateCpuMs: number }> {
+async function grpcSteps(
+  spec: ReturnType<typeof netSpec>,
+  count: number,
+  batch: number,
+  workers: number,
+  steps: number,
+): Promise<{ stepMs: number; coordinatorCpuMs: number; updateMs: number; updateCpuMs: number }> {
   const rows = batch;
   const data = {
     columns: spec.columns,
@@ -61,13 +72,16 @@ async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch:
   const children = Array.from({ length: workers }, (_, i) => spawn(process.execPath, [TSX, here('./sync-worker.ts'), String(port), `w${i}`], { stdio: 'inherit' }));
   try {
     const source = new RemoteGradientSource(pool, count, 0);
-    const parameters = new Float32Array(count).fill(0.01);
-    const velocity = new Float32Array(count);
+    // As the trainer does: parameters, velocities and the received gradients in one UpdateMemory.
+    const memory = new UpdateMemory(count, 8);
+    const { parameters, velocity } = memory;
+    parameters.fill(0.01);
     const updates: number[] = [];
     const cpu: number[] = [];
     const step = async (s: number): Promise<void> => {
       const plan = planStep({ trainRows: rows, batchSize: batch, flip: false, seed: 1 }, 1, 0);
-      const sums = await source.trainStep(parameters, { ...plan, step: s });
+      memory.releaseGradients();
+      const sums = await source.trainStep(parameters, { ...plan, step: s }, { take: () => memory.takeGradient() });
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
       nesterovUpdateSummed(parameters, velocity, sums.gradParts, 0.01, 0.9, 1 / batch);
@@ -80,10 +94,13 @@ async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch:
     updates.length = 0;
     cpu.length = 0;
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     for (let s = 0; s < steps; s++) await step(s + 2);
     const stepMs = (performance.now() - start) / steps;
+    const cpuUsed = process.cpuUsage(cpuStart);
+    const coordinatorCpuMs = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
     const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { stepMs, updateMs: median(updates), updateCpuMs: median(cpu) };
+    return { stepMs, coordinatorCpuMs, updateMs: median(updates), updateCpuMs: median(cpu) };
   } finally {
     pool.stop('finished');
     await stopServer(server);

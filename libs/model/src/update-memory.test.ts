@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nesterovUpdateSummed } from './nesterov.ts';
-import { UpdateMemory, updateMemoryOf } from './update-memory.ts';
+import { UpdateMemory, firstNonFinite, updateMemoryOf } from './update-memory.ts';
 
 const wave = (n: number, k: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(k * 7.1 + i * 0.37) * 10 ** ((i % 9) - 4));
 const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -72,5 +72,29 @@ describe('UpdateMemory', () => {
     for (const x of arrays) expect(x.byteOffset % 16).toBe(0);
     arrays.forEach((x, i) => x.fill(i + 1));
     arrays.forEach((x, i) => expect([...x]).toEqual(new Array(5).fill(i + 1)));
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('finds the first NaN or infinity in a plain array', () => {
+    expect(firstNonFinite(Float32Array.of(0, 1, -1))).toBe(-1);
+    expect(firstNonFinite(Float32Array.of(0, Infinity, NaN))).toBe(1);
+    expect(firstNonFinite(Float32Array.of(0, 1, NaN))).toBe(2);
+  });
+
+  it('finds it with the SIMD scan in an UpdateMemory, in any lane, vector or the tail', () => {
+    const memory = new UpdateMemory(1031, 1);
+    const slot = memory.takeGradient();
+    slot.set(wave(1031, 3));
+    expect(firstNonFinite(slot)).toBe(-1);
+    for (const [at, value] of [[0, NaN], [5, Infinity], [514, -Infinity], [1027, NaN], [1030, NaN]] as const) {
+      slot.set(wave(1031, 3));
+      slot[at] = value;
+      slot[1029] = NaN; // a later one must not win (except over the tail's last value)
+      expect(firstNonFinite(slot)).toBe(Math.min(at, 1029));
+    }
+    // Huge finite values are finite.
+    slot.fill(3.4e38);
+    expect(firstNonFinite(slot)).toBe(-1);
   });
 });

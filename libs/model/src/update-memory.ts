@@ -31,7 +31,28 @@ interface UpdateExports {
   nesterov_4(p: number, v: number, g0: number, g1: number, g2: number, g3: number, vectors: number, constants: number): void;
   /** k >= 2 parts whose byte offsets are k i32 at `table`. */
   nesterov_table(p: number, v: number, table: number, k: number, vectors: number, constants: number): void;
+  /** Stores (i32 at `out`) the index of the first of `vectors` vectors at x holding a NaN or infinity, or -1. */
+  non_finite(x: number, vectors: number, out: number): void;
 }
+
+/** See UpdateExports.non_finite. x - x is 0 for finite x and NaN for NaN and +-Infinity. */
+const nonFiniteLoop: FunctionDef = {
+  name: 'non_finite',
+  params: 3,
+  locals: [I32], // 3 i
+  body: [
+    i32(0), set(3),
+    op.block,
+    loop,
+    get(0), op.v128Load(), get(0), op.v128Load(), op.f32x4Sub, op.f32Const0, op.f32x4Splat, op.f32x4Ne, op.v128AnyTrue, op.brIf(1),
+    get(0), i32(16), add, set(0),
+    get(3), i32(1), add, tee(3), get(1), ltU, brIf(0),
+    end,
+    i32(-1), set(3),
+    end,
+    get(2), get(3), op.i32Store,
+  ],
+};
 
 /**
  * One update step over `vectors` groups of 4 floats with `parts` gradient
@@ -123,7 +144,7 @@ let compiled: { module: object; api: WebAssemblyApi } | null | undefined;
 function updateModule(): { module: object; api: WebAssemblyApi } | null {
   if (compiled !== undefined) return compiled;
   const api = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  const bytes = assemble([1, 2, 3, 4].map(nesterovLoop).concat(nesterovLoopTable()), false);
+  const bytes = assemble([1, 2, 3, 4].map(nesterovLoop).concat(nesterovLoopTable(), nonFiniteLoop), false);
   compiled = api && api.validate(bytes) ? { module: new api.Module(bytes), api } : null;
   return compiled;
 }
@@ -133,6 +154,20 @@ const updaters = new WeakMap<ArrayBufferLike, UpdateMemory>();
 
 export function updateMemoryOf(array: Float32Array): UpdateMemory | null {
   return updaters.get(array.buffer) ?? null;
+}
+
+/**
+ * Index of the first NaN or infinite value, or -1. A SIMD scan at memory
+ * speed when `values` lives in an UpdateMemory (a received gradient is
+ * checked before it may reach the parameters), else a TypeScript loop.
+ */
+export function firstNonFinite(values: Float32Array): number {
+  const from = updateMemoryOf(values)?.trySimdScan(values) ?? 0;
+  for (let i = from; i < values.length; i++) {
+    // x - x is 0 for finite x and NaN for NaN and +-Infinity.
+    if (values[i] - values[i] !== 0) return i;
+  }
+  return -1;
 }
 
 /**
@@ -201,6 +236,18 @@ export class UpdateMemory {
 
   releaseGradients(): void {
     this.taken = 0;
+  }
+
+  /**
+   * Where firstNonFinite's TypeScript scan of `values` must start: past the
+   * vectors found finite, or at the first vector holding a non-finite value.
+   */
+  trySimdScan(values: Float32Array): number {
+    const { loops, table } = this;
+    const vectors = Math.floor(values.length / 4);
+    if (!loops || !table || values.buffer !== table.buffer || values.byteOffset % 16 !== 0 || vectors === 0) return 0;
+    loops.non_finite(values.byteOffset, vectors, table.byteOffset);
+    return table[0] < 0 ? vectors * 4 : table[0] * 4;
   }
 
   /**

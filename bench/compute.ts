@@ -17,7 +17,7 @@
  * Then the ratios, and the fast path's GFLOP/s (multiply-adds of the
  * convolutions and dense layers, forward and backward, counted as 2 FLOPs).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   GradientComputer,
   type NetSpec,

@@ -10,7 +10,7 @@
  * x^T dy (transpose x). Batched (rank > 2 with a batch above 1) products stay
  * with the stock kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { stockKernel } from './stock-kernels.ts';
 import { type KernelArgs, type WasmBackend, asWasm, dispose, reshaped, runWasmKernel } from './wasm-backend.ts';
 

@@ -8,7 +8,7 @@
  * here) times the chunk's rows of dy. The result is already in the filter's
  * [kh, kw, cin, cout] order.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { rowProducts } from './row-products.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { type KernelArgs, asWasm, f32, loopsOf, makeF32, offsetOf } from './wasm-backend.ts';

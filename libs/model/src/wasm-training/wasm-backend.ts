@@ -6,7 +6,7 @@
  * Views go stale when the heap grows (every allocation may grow it), so a
  * kernel takes its views after its last allocation, or takes them again.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { type HeapMemory, type SimdLoops, simdLoops } from './simd/loops.ts';
 
 export interface WasmBackend {

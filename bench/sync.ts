@@ -6,12 +6,26 @@
  * Workers are separate processes on loopback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
 import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
 
-const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+// Children run in this node with tsx's loader (not tsx's CLI, which would add a wrapper process), so their pid is theirs.
+const TSX_LOADER = import.meta.resolve('tsx');
+const child = (script: string, args: string[]): ChildProcess => spawn(process.execPath, ['--import', TSX_LOADER, here(script), ...args], { stdio: 'inherit' });
+
+/** CPU seconds (user + system) a process has used so far, from /proc; null where there is no /proc. */
+function cpuSecondsOf(pid: number | undefined): number | null {
+  try {
+    // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks, 100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
 export async function sync(args: string[]): Promise<void> {
@@ -23,9 +37,9 @@ export async function sync(args: string[]): Promise<void> {
   const batch = 128;
   const bytesPerWorker = count * 4;
   console.log(`net2: ${count.toLocaleString('en')} parameters (${(bytesPerWorker / 1e6).toFixed(1)} MB float32), batch ${batch}, ${steps} timed steps, no-op compute\n`);
-  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | coordinator CPU ms/step | avg+update ms | (CPU ms)');
+  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | CPU ms/step: coordinator, each worker | avg+update ms | (CPU ms)');
   for (const workers of workerCounts) {
-    const { stepMs: grpcMs, coordinatorCpuMs, updateMs, updateCpuMs } = await grpcSteps(spec, count, batch, workers, steps);
+    const { stepMs: grpcMs, coordinatorCpuMs, workerCpuMs, updateMs, updateCpuMs } = await grpcSteps(spec, count, batch, workers, steps);
     const tcpMs = await tcpSteps(bytesPerWorker, workers, steps);
     const mb = (2 * workers * bytesPerWorker) / 1e6;
     console.log(
@@ -37,7 +51,7 @@ export async function sync(args: string[]): Promise<void> {
         tcpMs.toFixed(1).padStart(15),
         ((mb / tcpMs) * 1000).toFixed(0).padStart(12),
         `${((tcpMs / grpcMs) * 100).toFixed(0)}%`.padStart(8),
-        coordinatorCpuMs.toFixed(1).padStart(23),
+        `${coordinatorCpuMs.toFixed(1)}, ${workerCpuMs.toFixed(1)}`.padStart(37),
         updateMs.toFixed(1).padStart(13),
         updateCpuMs.toFixed(1).padStart(8),
       ].join(' | '),
@@ -45,8 +59,8 @@ export async function sync(args: string[]): Promise<void> {
   }
   console.log('\nMB/step counts parameters out plus gradients back for every worker. avg+update is the median over the timed steps of the');
   console.log("trainer's own call on the parts the workers sent (nesterovUpdateSummed); (CPU ms) is this process's CPU time for it,");
-  console.log('which leaves out waiting for a core on a busy machine. coordinator CPU ms/step is the CPU time of the coordinator');
-  console.log('(this process) per gRPC step: with one event loop for every worker it is what limits gRPC with several workers.');
+  console.log('which leaves out waiting for a core on a busy machine. CPU ms/step: CPU time per gRPC step of the coordinator (this');
+  console.log('process, one event loop for every worker) and of each worker process (mean; from /proc, 10 ms resolution).');
   console.log('Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
 }
 
@@ -57,7 +71,7 @@ async function grpcSteps(
   batch: number,
   workers: number,
   steps: number,
-): Promise<{ stepMs: number; coordinatorCpuMs: number; updateMs: number; updateCpuMs: number }> {
+): Promise<{ stepMs: number; coordinatorCpuMs: number; workerCpuMs: number; updateMs: number; updateCpuMs: number }> {
   const rows = batch;
   const data = {
     columns: spec.columns,
@@ -69,7 +83,7 @@ async function grpcSteps(
   const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, taskTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
   const service = new CoordinatorService(pool, new TokenCheck('bench'), quiet);
   const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) => service.addToServer(s));
-  const children = Array.from({ length: workers }, (_, i) => spawn(process.execPath, [TSX, here('./sync-worker.ts'), String(port), `w${i}`], { stdio: 'inherit' }));
+  const children = Array.from({ length: workers }, (_, i) => child('./sync-worker.ts', [String(port), `w${i}`]));
   try {
     const source = new RemoteGradientSource(pool, count, 0);
     // As the trainer does: parameters, velocities and the received gradients in one UpdateMemory.
@@ -95,12 +109,15 @@ async function grpcSteps(
     cpu.length = 0;
     const start = performance.now();
     const cpuStart = process.cpuUsage();
+    const workersCpuStart = children.map((c) => cpuSecondsOf(c.pid));
     for (let s = 0; s < steps; s++) await step(s + 2);
     const stepMs = (performance.now() - start) / steps;
     const cpuUsed = process.cpuUsage(cpuStart);
     const coordinatorCpuMs = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
+    const workersCpu = children.map((c, i) => (cpuSecondsOf(c.pid) ?? NaN) - (workersCpuStart[i] ?? NaN));
+    const workerCpuMs = (1000 * workersCpu.reduce((a, b) => a + b, 0)) / workers / steps;
     const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { stepMs, coordinatorCpuMs, updateMs: median(updates), updateCpuMs: median(cpu) };
+    return { stepMs, coordinatorCpuMs, workerCpuMs, updateMs: median(updates), updateCpuMs: median(cpu) };
   } finally {
     pool.stop('finished');
     await stopServer(server);
@@ -113,7 +130,7 @@ async function tcpSteps(bytes: number, workers: number, steps: number): Promise<
   const server = createServer((socket) => sockets.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const children = Array.from({ length: workers }, () => spawn(process.execPath, [TSX, here('./tcp-peer.ts'), String(port)], { stdio: 'inherit' }));
+  const children = Array.from({ length: workers }, () => child('./tcp-peer.ts', [String(port)]));
   while (sockets.length < workers) await new Promise((r) => setTimeout(r, 10));
   const payload = Buffer.alloc(bytes + 4, 1);
   payload.writeUInt32LE(bytes, 0);

@@ -22,10 +22,10 @@ export const PROTO_FILE = fileURLToPath(new URL('../kfkd.proto', import.meta.url
 
 /**
  * Largest message either end sends or accepts, 16 MiB. Parameters and
- * gradients (66 MB for net7) travel in chunks of TENSOR_CHUNK_BYTES (4 MiB)
+ * gradients (66 MB for net7) travel in chunks of TENSOR_CHUNK_BYTES (1 MiB)
  * and shard updates in chunks of 512 faces (4.6 MiB); grpc-js's default of
- * 4 MiB received is below both. Both
- * the server and the client set it, for sending and receiving.
+ * 4 MiB received is below that. Both the server and the client set it, for
+ * sending and receiving.
  */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 

@@ -6,18 +6,19 @@
  * Why chunks: grpc-js serialises, frames and reassembles every message in
  * freshly allocated buffers of the message's size. Buffers of 32 MB and more
  * come from new mmap'ed memory each time, and the page faults of touching it
- * cost about 40 ms per 32 MB copy on the VM this was measured on; buffers of
- * 1-4 MB are reused by malloc and copy 32 MB in about 7 ms. Measured with
- * grpc-js 1.14 in one process on loopback, 32 MB each way: 1 MiB chunks with
- * a 64 MiB HTTP/2 window moved a tensor at about 500 MB/s, one 32 MB message
- * at about 230 MB/s. 4 MiB chunks cost the coordinator less CPU per step
- * than 1 MiB ones in `npm run bench -- sync` (fewer messages to handle:
- * 150-160 against 175-210 ms with 1 worker, 510-600 against 680-760 ms with
- * 4, on a busy machine).
+ * cost about 40 ms per 32 MB copy on the VM this was measured on. Smaller
+ * buffers are mostly reused by malloc: with buffers freed only by garbage
+ * collection, as grpc-js's are, copying 32 MB into fresh buffers took 16.8 ms
+ * in 4 MiB buffers, 9.1 ms in 1 MiB and 8.4 ms in 256 KiB ones. Measured
+ * with grpc-js 1.14 in one process on loopback, 32 MB each way: 1 MiB chunks
+ * with a 64 MiB HTTP/2 window moved a tensor at about 500 MB/s, one 32 MB
+ * message at about 230 MB/s. In `npm run bench -- sync` 1 MiB chunks cost
+ * the coordinator and the workers a little less CPU per step than 4 MiB and
+ * 256 KiB ones (within the noise of a busy machine).
  */
 
 /** Largest tensor chunk, in bytes (a multiple of 4). */
-export const TENSOR_CHUNK_BYTES = 4 * 1024 * 1024;
+export const TENSOR_CHUNK_BYTES = 1024 * 1024;
 
 export interface TensorChunk {
   /** Index of the first value. */

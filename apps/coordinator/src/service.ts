@@ -181,7 +181,7 @@ function streamOf(call: grpc.ServerWritableStream<JoinRequest__Output, Command>)
 /**
  * The service definition with Join's responses serialised once per command
  * object: the pool sends the same parameter chunk commands to every worker
- * (4 MiB each, 8 per net2 step per worker), and grpc-js would otherwise
+ * (1 MiB each, 32 per net2 step per worker), and grpc-js would otherwise
  * encode each of them once per worker.
  */
 function withSharedSerialisation(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {

@@ -128,4 +128,27 @@ describe('WorkerPool tensor traffic', () => {
       pool.stop('finished');
     }
   });
+
+  it('writes nothing more into a gradient buffer once its task is gone (the buffer may be the next step\'s)', async () => {
+    const report: { opened?: ReturnType<WorkerPool['openReport']> } = {};
+    const { pool } = setUp(['slow'], (p, w, id, task) => {
+      report.opened = p.openReport({ workerId: id, session: w.session, generation: task.generation!, taskId: task.taskId!, epoch: 1, step: 0, lossSum: 1, count: task.rows!.length });
+    });
+    const memory = new UpdateMemory(PARAMETERS, 1);
+    const computing = pool.compute(job(0, new Float32Array(PARAMETERS), memory)).catch(() => 'stopped');
+    while (!report.opened) await new Promise((r) => setTimeout(r, 5));
+    if (!report.opened.ok) throw new Error('refused');
+    const receiver = report.opened.receiver;
+    const [first, second] = tensorChunks(new Float32Array(PARAMETERS).fill(7));
+    expect(receiver.chunk(first.offset, first.values)).toBeNull();
+    // The worker is dropped (say, its deadline passed); its stream keeps sending.
+    pool.leave('slow', [...pool.currentMembers()][0].session, 'deadline', 'test');
+    memory.releaseGradients();
+    const reused = memory.takeGradient().fill(0);
+    expect(receiver.chunk(second.offset, second.values)).toMatchObject({ ok: false, problem: 'stale' });
+    expect(receiver.finish()).toMatchObject({ ok: false, problem: 'stale' });
+    expect(reused.every((x) => x === 0)).toBe(true);
+    pool.stop('shutdown');
+    await computing;
+  });
 });

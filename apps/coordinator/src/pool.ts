@@ -242,22 +242,28 @@ export class WorkerPool {
       refused = true;
       return this.refuse(member, task.id, { ok: false, problem: 'invalid', detail });
     };
+    // Once the task is gone (its worker dropped, the job over), its gradient buffer may be
+    // the trainer's again: nothing more may be written to it.
+    const gone = (): ReportRefusal | null =>
+      this.tasks.get(task.id) === task ? null : { ok: false, problem: 'stale', detail: `task ${task.id} is no longer outstanding` };
     return {
       ok: true,
       receiver: {
         chunk: (offset, values) => {
           if (refused) return { ok: false, problem: 'invalid', detail: 'the result was refused already' };
+          const stale = gone();
+          if (stale) return stale;
           if (!gradient) return refuse(`a validation result carries ${values.byteLength} gradient bytes`);
           const problem = gradient.add(offset, values);
           return problem ? refuse(`gradient: ${problem}`) : null;
         },
         finish: () => {
           if (refused) return { ok: false, problem: 'invalid', detail: 'the result was refused already' };
+          const stale = gone();
+          if (stale) return stale;
           if (gradient && !gradient.complete) return refuse(`gradient of ${gradient.received} values, expected ${this.options.parameterCount}`);
           const bad = gradient ? firstNonFinite(gradient.destination) : -1;
           if (bad >= 0) return refuse(`gradient value ${bad} is ${gradient!.destination[bad]}`);
-          // The worker may have been dropped while its chunks were arriving.
-          if (this.tasks.get(task.id) !== task) return { ok: false, problem: 'stale', detail: `task ${task.id} is no longer outstanding` };
           clearTimeout(task.timer);
           this.tasks.delete(task.id);
           const seconds = (performance.now() - task.sentAt) / 1000;

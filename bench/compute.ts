@@ -17,10 +17,11 @@
  * Then the ratios, and the fast path's GFLOP/s (multiply-adds of the
  * convolutions and dense layers, forward and backward, counted as 2 FLOPs).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   GradientComputer,
   type NetSpec,
+  UpdateMemory,
   dropoutSeedsFor,
   inferShapes,
   nesterovUpdate,
@@ -105,14 +106,18 @@ function batchOf(spec: NetSpec, n: number, seed: number) {
 /** Seconds of each of `steps` training steps of `n` images after one warm-up step. */
 function timeSteps(spec: NetSpec, n: number, steps: number): number[] {
   const gc = new GradientComputer(spec, { seed: 1 });
-  const params = gc.getParameters();
-  const velocity = new Float32Array(params.length);
+  // As the trainer: parameters, velocities and the gradient in one UpdateMemory (SIMD update).
+  const memory = new UpdateMemory(gc.getParameters().length, 1);
+  const { parameters: params, velocity } = memory;
+  params.set(gc.getParameters());
+  const gradient = memory.takeGradient();
   const batch = batchOf(spec, n, 7);
   const flipMask = spec.training.flip ? Uint8Array.from({ length: n }, (_, i) => i % 2) : undefined;
   const step = (s: number) => {
     gc.setParameters(params);
     const { gradSum } = gc.computeGradients({ ...batch, flipMask, dropoutSeeds: dropoutSeedsFor(s, 0, n) });
-    nesterovUpdate(params, velocity, gradSum, 0.01, 0.9, 1 / n);
+    gradient.set(gradSum);
+    nesterovUpdate(params, velocity, gradient, 0.01, 0.9, 1 / n);
   };
   try {
     step(0);

@@ -1,30 +1,85 @@
 /**
- * `npm run bench -- sync [--steps N]`: the communication cost of one
- * synchronous step for net2 (parameters out to every worker, gradients back,
- * averaging, Nesterov update) with 1, 2 and 4 workers whose compute does
- * nothing, against the same bytes over a raw TCP socket (the ceiling).
- * Workers are separate processes on loopback.
+ * `npm run bench -- sync [--steps N] [--rounds R] [--workers 1,2,4]`: the
+ * communication cost of one synchronous step for net2 (parameters out to
+ * every worker, gradients back, averaging, Nesterov update) with 1, 2 and 4
+ * workers whose compute does nothing, against the same bytes over a raw TCP
+ * socket (the ceiling). Workers are separate processes on loopback.
+ *
+ * Both set-ups stay up while R rounds alternate N gRPC steps and N raw TCP
+ * steps, and the medians over the rounds are printed: on a busy machine the
+ * two are then measured under the same load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
-import { nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
+import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
 
-const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+// Children run in this node with tsx's loader (not tsx's CLI, which would add a wrapper process), so their pid is theirs.
+const TSX_LOADER = import.meta.resolve('tsx');
+const child = (script: string, args: string[]): ChildProcess => spawn(process.execPath, ['--import', TSX_LOADER, here(script), ...args], { stdio: 'inherit' });
+
+/** CPU seconds (user + system) a process has used so far, from /proc; NaN where there is no /proc. */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks, 100 per second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A set-up that can run timed batches of steps and be torn down. */
+interface Rig<T> {
+  run(steps: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+interface GrpcRound {
+  readonly stepMs: number;
+  readonly coordinatorCpuMs: number;
+  readonly workerCpuMs: number;
+  /** Wall and CPU ms of each step's averaging + update. */
+  readonly updateMs: readonly number[];
+  readonly updateCpuMs: readonly number[];
+}
 
 export async function sync(args: string[]): Promise<void> {
-  const steps = Number(args[args.indexOf('--steps') + 1] || 10) || 10;
+  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const steps = Number(option('--steps') ?? 5) || 5;
+  const rounds = Number(option('--rounds') ?? 4) || 4;
+  const workerCounts = (option('--workers') ?? '1,2,4').split(',').map(Number);
   const spec = netSpec('net2');
   const count = paramLayout(spec).size;
   const batch = 128;
   const bytesPerWorker = count * 4;
-  console.log(`net2: ${count.toLocaleString('en')} parameters (${(bytesPerWorker / 1e6).toFixed(1)} MB float32), batch ${batch}, ${steps} timed steps, no-op compute\n`);
-  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | avg+update ms | (CPU ms)');
-  for (const workers of [1, 2, 4]) {
-    const { stepMs: grpcMs, updateMs, updateCpuMs } = await grpcSteps(spec, count, batch, workers, steps);
-    const tcpMs = await tcpSteps(bytesPerWorker, workers, steps);
+  console.log(
+    `net2: ${count.toLocaleString('en')} parameters (${(bytesPerWorker / 1e6).toFixed(1)} MB float32), batch ${batch}, no-op compute; ` +
+      `${rounds} rounds of ${steps} gRPC steps then ${steps} raw TCP steps, medians over the rounds\n`,
+  );
+  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | CPU ms/step: coordinator, each worker | avg+update ms | (CPU ms)');
+  for (const workers of workerCounts) {
+    const grpc = await grpcRig(spec, count, batch, workers);
+    const tcp = await tcpRig(bytesPerWorker, workers);
+    const grpcRounds: GrpcRound[] = [];
+    const tcpRounds: number[] = [];
+    try {
+      for (let r = 0; r < rounds; r++) {
+        grpcRounds.push(await grpc.run(steps));
+        tcpRounds.push(await tcp.run(steps));
+      }
+    } finally {
+      await grpc.close();
+      await tcp.close();
+    }
+    const grpcMs = median(grpcRounds.map((r) => r.stepMs));
+    const tcpMs = median(tcpRounds);
+    const ratio = median(grpcRounds.map((r, i) => tcpRounds[i] / r.stepMs));
     const mb = (2 * workers * bytesPerWorker) / 1e6;
     console.log(
       [
@@ -34,19 +89,23 @@ export async function sync(args: string[]): Promise<void> {
         ((mb / grpcMs) * 1000).toFixed(0).padStart(9),
         tcpMs.toFixed(1).padStart(15),
         ((mb / tcpMs) * 1000).toFixed(0).padStart(12),
-        `${((tcpMs / grpcMs) * 100).toFixed(0)}%`.padStart(8),
-        updateMs.toFixed(1).padStart(13),
-        updateCpuMs.toFixed(1).padStart(8),
+        `${(ratio * 100).toFixed(0)}%`.padStart(8),
+        `${median(grpcRounds.map((r) => r.coordinatorCpuMs)).toFixed(1)}, ${median(grpcRounds.map((r) => r.workerCpuMs)).toFixed(1)}`.padStart(37),
+        median(grpcRounds.flatMap((r) => r.updateMs)).toFixed(1).padStart(13),
+        median(grpcRounds.flatMap((r) => r.updateCpuMs)).toFixed(1).padStart(8),
       ].join(' | '),
     );
   }
-  console.log('\nMB/step counts parameters out plus gradients back for every worker. avg+update is the median over the timed steps of the');
-  console.log("trainer's own call on the parts the workers sent (nesterovUpdateSummed); (CPU ms) is this process's CPU time for it,");
-  console.log('which leaves out waiting for a core on a busy machine. Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
+  console.log('\nMB/step counts parameters out plus gradients back for every worker. gRPC/TCP is the median over the rounds of the raw TCP');
+  console.log("step time over the gRPC one. avg+update is the median over all timed steps of the trainer's own call on the parts the");
+  console.log("workers sent (nesterovUpdateSummed over an UpdateMemory); (CPU ms) is this process's CPU time for it, which leaves out");
+  console.log('waiting for a core on a busy machine. CPU ms/step: CPU time per gRPC step of the coordinator (this process, one event');
+  console.log('loop for every worker, plus V8 helper threads) and of each worker process (mean; from /proc, 10 ms resolution).');
+  console.log('Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
 }
 
-/** ms per step of the whole distributed step, and the median ms of its averaging + update (the trainer's call, on what the workers sent). */
-async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch: number, workers: number, steps: number): Promise<{ stepMs: number; updateMs: number; updateCpuMs: number }> {
+/** A coordinator (this process) and `workers` no-op workers on loopback; run() times whole distributed steps. */
+async function grpcRig(spec: ReturnType<typeof netSpec>, count: number, batch: number, workers: number): Promise<Rig<GrpcRound>> {
   const rows = batch;
   const data = {
     columns: spec.columns,
@@ -58,45 +117,59 @@ async function grpcSteps(spec: ReturnType<typeof netSpec>, count: number, batch:
   const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, taskTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
   const service = new CoordinatorService(pool, new TokenCheck('bench'), quiet);
   const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) => service.addToServer(s));
-  const children = Array.from({ length: workers }, (_, i) => spawn(process.execPath, [TSX, here('./sync-worker.ts'), String(port), `w${i}`], { stdio: 'inherit' }));
-  try {
-    const source = new RemoteGradientSource(pool, count, 0);
-    const parameters = new Float32Array(count).fill(0.01);
-    const velocity = new Float32Array(count);
-    const updates: number[] = [];
-    const cpu: number[] = [];
-    const step = async (s: number): Promise<void> => {
-      const plan = planStep({ trainRows: rows, batchSize: batch, flip: false, seed: 1 }, 1, 0);
-      const sums = await source.trainStep(parameters, { ...plan, step: s });
-      const started = performance.now();
-      const cpuStarted = process.cpuUsage();
-      nesterovUpdateSummed(parameters, velocity, sums.gradParts, 0.01, 0.9, 1 / batch);
-      const used = process.cpuUsage(cpuStarted);
-      updates.push(performance.now() - started);
-      cpu.push((used.user + used.system) / 1000);
-    };
-    await step(0); // joins, ships the shard, warms up
-    await step(1);
-    updates.length = 0;
-    cpu.length = 0;
-    const start = performance.now();
-    for (let s = 0; s < steps; s++) await step(s + 2);
-    const stepMs = (performance.now() - start) / steps;
-    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { stepMs, updateMs: median(updates), updateCpuMs: median(cpu) };
-  } finally {
-    pool.stop('finished');
-    await stopServer(server);
-    await Promise.all(children.map(exitOf));
-  }
+  const children = Array.from({ length: workers }, (_, i) => child('./sync-worker.ts', [String(port), `w${i}`]));
+  const source = new RemoteGradientSource(pool, count, 0);
+  // As the trainer does: parameters, velocities and the received gradients in one UpdateMemory.
+  const memory = new UpdateMemory(count, 8);
+  const { parameters, velocity } = memory;
+  parameters.fill(0.01);
+  let stepNumber = 0;
+  const plan = planStep({ trainRows: rows, batchSize: batch, flip: false, seed: 1 }, 1, 0);
+  const step = async (times?: { wall: number[]; cpu: number[] }): Promise<void> => {
+    memory.releaseGradients();
+    const sums = await source.trainStep(parameters, { ...plan, step: stepNumber++ }, { take: () => memory.takeGradient() });
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    nesterovUpdateSummed(parameters, velocity, sums.gradParts, 0.01, 0.9, 1 / batch);
+    const used = process.cpuUsage(cpuStarted);
+    times?.wall.push(performance.now() - started);
+    times?.cpu.push((used.user + used.system) / 1000);
+  };
+  await step(); // joins, ships the shard, warms up
+  await step();
+  return {
+    async run(steps) {
+      const times = { wall: [] as number[], cpu: [] as number[] };
+      const start = performance.now();
+      const cpuStart = process.cpuUsage();
+      const workersCpuStart = children.map((c) => cpuSecondsOf(c.pid));
+      for (let s = 0; s < steps; s++) await step(times);
+      const stepMs = (performance.now() - start) / steps;
+      const cpuUsed = process.cpuUsage(cpuStart);
+      const workersCpu = children.map((c, i) => cpuSecondsOf(c.pid) - workersCpuStart[i]);
+      return {
+        stepMs,
+        coordinatorCpuMs: (cpuUsed.user + cpuUsed.system) / 1000 / steps,
+        workerCpuMs: (1000 * workersCpu.reduce((a, b) => a + b, 0)) / workers / steps,
+        updateMs: times.wall,
+        updateCpuMs: times.cpu,
+      };
+    },
+    async close() {
+      pool.stop('finished');
+      await stopServer(server);
+      await Promise.all(children.map(exitOf));
+    },
+  };
 }
 
-async function tcpSteps(bytes: number, workers: number, steps: number): Promise<number> {
+/** `workers` peers that echo length-prefixed payloads over raw TCP; run() times round trips of `bytes` to every peer at once. */
+async function tcpRig(bytes: number, workers: number): Promise<Rig<number>> {
   const sockets: Socket[] = [];
   const server = createServer((socket) => sockets.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const children = Array.from({ length: workers }, () => spawn(process.execPath, [TSX, here('./tcp-peer.ts'), String(port)], { stdio: 'inherit' }));
+  const children = Array.from({ length: workers }, () => child('./tcp-peer.ts', [String(port)]));
   while (sockets.length < workers) await new Promise((r) => setTimeout(r, 10));
   const payload = Buffer.alloc(bytes + 4, 1);
   payload.writeUInt32LE(bytes, 0);
@@ -113,16 +186,19 @@ async function tcpSteps(bytes: number, workers: number, steps: number): Promise<
       socket.on('data', onData);
       socket.write(payload);
     });
-  try {
-    for (let i = 0; i < 2; i++) await Promise.all(sockets.map(roundTrip));
-    const start = performance.now();
-    for (let s = 0; s < steps; s++) await Promise.all(sockets.map(roundTrip));
-    return (performance.now() - start) / steps;
-  } finally {
-    for (const s of sockets) s.end();
-    server.close();
-    await Promise.all(children.map(exitOf));
-  }
+  for (let i = 0; i < 2; i++) await Promise.all(sockets.map(roundTrip));
+  return {
+    async run(steps) {
+      const start = performance.now();
+      for (let s = 0; s < steps; s++) await Promise.all(sockets.map(roundTrip));
+      return (performance.now() - start) / steps;
+    },
+    async close() {
+      for (const s of sockets) s.end();
+      server.close();
+      await Promise.all(children.map(exitOf));
+    },
+  };
 }
 
 function exitOf(child: ChildProcess): Promise<void> {

@@ -6,11 +6,14 @@ import type { CoordinatorClient as _kfkd_v1_CoordinatorClient, CoordinatorDefini
 import type { EpochFinished as _kfkd_v1_EpochFinished, EpochFinished__Output as _kfkd_v1_EpochFinished__Output } from './kfkd/v1/EpochFinished.ts';
 import type { Face as _kfkd_v1_Face, Face__Output as _kfkd_v1_Face__Output } from './kfkd/v1/Face.ts';
 import type { Finished as _kfkd_v1_Finished, Finished__Output as _kfkd_v1_Finished__Output } from './kfkd/v1/Finished.ts';
+import type { GradientChunk as _kfkd_v1_GradientChunk, GradientChunk__Output as _kfkd_v1_GradientChunk__Output } from './kfkd/v1/GradientChunk.ts';
 import type { HeartbeatReply as _kfkd_v1_HeartbeatReply, HeartbeatReply__Output as _kfkd_v1_HeartbeatReply__Output } from './kfkd/v1/HeartbeatReply.ts';
 import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__Output as _kfkd_v1_HeartbeatRequest__Output } from './kfkd/v1/HeartbeatRequest.ts';
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from './kfkd/v1/JoinRequest.ts';
+import type { ParameterChunk as _kfkd_v1_ParameterChunk, ParameterChunk__Output as _kfkd_v1_ParameterChunk__Output } from './kfkd/v1/ParameterChunk.ts';
 import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_v1_Predictions__Output } from './kfkd/v1/Predictions.ts';
 import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from './kfkd/v1/ReplayDone.ts';
+import type { ReportPart as _kfkd_v1_ReportPart, ReportPart__Output as _kfkd_v1_ReportPart__Output } from './kfkd/v1/ReportPart.ts';
 import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from './kfkd/v1/ReportReply.ts';
 import type { RunFinished as _kfkd_v1_RunFinished, RunFinished__Output as _kfkd_v1_RunFinished__Output } from './kfkd/v1/RunFinished.ts';
 import type { RunInfo as _kfkd_v1_RunInfo, RunInfo__Output as _kfkd_v1_RunInfo__Output } from './kfkd/v1/RunInfo.ts';
@@ -36,12 +39,15 @@ export interface ProtoGrpcType {
       EpochFinished: MessageTypeDefinition<_kfkd_v1_EpochFinished, _kfkd_v1_EpochFinished__Output>
       Face: MessageTypeDefinition<_kfkd_v1_Face, _kfkd_v1_Face__Output>
       Finished: MessageTypeDefinition<_kfkd_v1_Finished, _kfkd_v1_Finished__Output>
+      GradientChunk: MessageTypeDefinition<_kfkd_v1_GradientChunk, _kfkd_v1_GradientChunk__Output>
       HeartbeatReply: MessageTypeDefinition<_kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatReply__Output>
       HeartbeatRequest: MessageTypeDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatRequest__Output>
       JoinRequest: MessageTypeDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_JoinRequest__Output>
+      ParameterChunk: MessageTypeDefinition<_kfkd_v1_ParameterChunk, _kfkd_v1_ParameterChunk__Output>
       Part: EnumTypeDefinition
       Predictions: MessageTypeDefinition<_kfkd_v1_Predictions, _kfkd_v1_Predictions__Output>
       ReplayDone: MessageTypeDefinition<_kfkd_v1_ReplayDone, _kfkd_v1_ReplayDone__Output>
+      ReportPart: MessageTypeDefinition<_kfkd_v1_ReportPart, _kfkd_v1_ReportPart__Output>
       ReportReply: MessageTypeDefinition<_kfkd_v1_ReportReply, _kfkd_v1_ReportReply__Output>
       RunFinished: MessageTypeDefinition<_kfkd_v1_RunFinished, _kfkd_v1_RunFinished__Output>
       RunInfo: MessageTypeDefinition<_kfkd_v1_RunInfo, _kfkd_v1_RunInfo__Output>

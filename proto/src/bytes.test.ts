@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstNonFinite, float32Bytes, float32sOf } from './bytes.ts';
+import { float32Bytes, float32sOf } from './bytes.ts';
 
 describe('float32 bytes', () => {
   it('views aligned bytes without copying', () => {
@@ -22,11 +22,5 @@ describe('float32 bytes', () => {
 
   it('refuses a length that is not a multiple of 4', () => {
     expect(float32sOf(Buffer.alloc(6))).toBeNull();
-  });
-
-  it('finds the first NaN or infinity', () => {
-    expect(firstNonFinite(Float32Array.of(0, 1, -1))).toBe(-1);
-    expect(firstNonFinite(Float32Array.of(0, Infinity, NaN))).toBe(1);
-    expect(firstNonFinite(Float32Array.of(0, 1, NaN))).toBe(2);
   });
 });

@@ -27,12 +27,3 @@ export function float32sOf(bytes: Uint8Array): Float32Array | null {
   new Uint8Array(values.buffer).set(bytes);
   return values;
 }
-
-/** Index of the first NaN or infinite value, or -1. */
-export function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) {
-    // x - x is 0 for finite x and NaN for NaN and +-Infinity.
-    if (values[i] - values[i] !== 0) return i;
-  }
-  return -1;
-}

@@ -16,18 +16,18 @@ export { LOADER_OPTIONS } from './loader-options.ts';
  * Bumped on every incompatible change of kfkd.proto or of what its fields
  * mean. Sent in JoinRequest; the coordinator refuses any other version.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const PROTO_FILE = fileURLToPath(new URL('../kfkd.proto', import.meta.url));
 
 /**
- * Largest message either end sends or accepts, 256 MiB. grpc-js defaults to
- * 4 MiB received, far below one parameter vector of the big nets (net7 has
- * 16.5M float32 parameters, 66 MB; a Task carries them and a TaskResult the
- * gradient of the same size). Shard updates are chunked well below this.
- * Both the server and the client set it, for sending and receiving.
+ * Largest message either end sends or accepts, 16 MiB. Parameters and
+ * gradients (66 MB for net7) travel in chunks of TENSOR_CHUNK_BYTES (1 MiB)
+ * and shard updates in chunks of 512 faces (4.6 MiB); grpc-js's default of
+ * 4 MiB received is below that. Both the server and the client set it, for
+ * sending and receiving.
  */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Channel options for sizes; the server and client add their keepalive settings. */
 export const MESSAGE_SIZE_OPTIONS: grpc.ChannelOptions = {
@@ -51,4 +51,5 @@ export function tokenMetadata(token: string): grpc.Metadata {
 }
 
 export const AUTHORIZATION_KEY = 'authorization';
-export { assertLittleEndianHost, firstNonFinite, float32Bytes, float32sOf } from './bytes.ts';
+export { TENSOR_CHUNK_BYTES, type TensorChunk, TensorAssembly, tensorChunks } from './tensor-chunks.ts';
+export { assertLittleEndianHost, float32Bytes, float32sOf } from './bytes.ts';

@@ -23,3 +23,6 @@ export type { Predictions, Predictions__Output } from '../generated/kfkd/v1/Pred
 export type { Face, Face__Output } from '../generated/kfkd/v1/Face.ts';
 export type { ReplayDone, ReplayDone__Output } from '../generated/kfkd/v1/ReplayDone.ts';
 export type { RunFinished, RunFinished__Output } from '../generated/kfkd/v1/RunFinished.ts';
+export type { ParameterChunk, ParameterChunk__Output } from '../generated/kfkd/v1/ParameterChunk.ts';
+export type { ReportPart, ReportPart__Output } from '../generated/kfkd/v1/ReportPart.ts';
+export type { GradientChunk, GradientChunk__Output } from '../generated/kfkd/v1/GradientChunk.ts';

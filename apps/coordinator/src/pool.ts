@@ -7,8 +7,8 @@
  * exactly once.
  */
 import type { Command, TaskResult__Output } from '@kfkd/proto';
-import { float32Bytes } from '@kfkd/proto';
-import type { TrainingData } from '@kfkd/model';
+import { TensorAssembly, float32Bytes, tensorChunks } from '@kfkd/proto';
+import { type GradientBuffers, type TrainingData, firstNonFinite } from '@kfkd/model';
 import { CoordinatorStoppedError, WorkerLostError } from './errors.ts';
 import type { Logger } from '@kfkd/runtime';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -64,6 +64,8 @@ export interface Job {
   /** By position in the batch; null without flips. */
   readonly flipMask: Uint8Array | null;
   readonly dropoutSeed: number;
+  /** Where training gradients are received (a fresh array per part without). */
+  readonly gradients?: GradientBuffers;
 }
 
 export interface PartResult {
@@ -74,7 +76,16 @@ export interface PartResult {
   readonly gradSum: Float32Array | null;
 }
 
-export type ReportOutcome = { readonly ok: true } | { readonly ok: false; readonly problem: 'unknown-worker' | 'stale' | 'invalid'; readonly detail: string };
+export type ReportOutcome = { readonly ok: true } | ReportRefusal;
+export type ReportRefusal = { readonly ok: false; readonly problem: 'unknown-worker' | 'stale' | 'invalid'; readonly detail: string };
+
+/** Receives the gradient chunks of one result whose header was accepted (see WorkerPool.openReport). */
+export interface ReportReceiver {
+  /** One chunk, copied into place: null, or the refusal (the worker is dropped then). */
+  chunk(offset: number, values: Uint8Array): ReportRefusal | null;
+  /** The stream ended: the result is complete and accepted, or refused. */
+  finish(): ReportOutcome;
+}
 
 /** A worker failure, kept as data: who, when, why. */
 export interface FailureRecord {
@@ -92,6 +103,9 @@ interface Outstanding extends IssuedTask {
   readonly timer: NodeJS.Timeout;
   /** performance.now() when the task was handed to its stream. */
   readonly sentAt: number;
+  readonly takeGradient: () => Float32Array;
+  /** A Report stream for the task is open (a second one is refused). */
+  receiving: boolean;
 }
 
 /** Rows per shard message: 512 x 9216 bytes = 4.5 MiB, far below the message size limit. */
@@ -99,7 +113,9 @@ const SHARD_CHUNK_ROWS = 512;
 
 export class WorkerPool {
   private members: Membership = membership.emptyMembership();
-  private readonly streams = new Map<string, { session: number; stream: WorkerStream }>();
+  /** Each worker's stream and the parameter version it was sent last. */
+  private readonly streams = new Map<string, { session: number; stream: WorkerStream; parametersVersion: number }>();
+  private parametersVersion = 0;
   private assignment = new Map<number, string>();
   /** Slots whose rows each worker has been sent. */
   private readonly holdings = new Map<string, Set<number>>();
@@ -139,7 +155,7 @@ export class WorkerPool {
     if (earlier) this.leave(worker.id, earlier.session, 'replaced', 'the worker joined again');
     const { membership: next, member } = membership.join(this.members, worker, this.now());
     this.members = next;
-    this.streams.set(worker.id, { session: member.session, stream });
+    this.streams.set(worker.id, { session: member.session, stream, parametersVersion: 0 });
     this.options.log.info('worker joined', { worker: worker.id, session: member.session, backend: worker.backend, device: worker.device, generation: next.generation });
     void stream
       .send({
@@ -204,31 +220,68 @@ export class WorkerPool {
     }
   }
 
-  /** A result: applied to its task, or rejected (and then the worker is dropped, except an unknown one). */
-  report(result: TaskResult__Output): ReportOutcome {
+  /**
+   * The header of a result. Accepted: the receiver of its gradient chunks
+   * (the task completes at `finish`). Refused: the worker is dropped (except
+   * an unknown one).
+   */
+  openReport(result: TaskResult__Output): { readonly ok: true; readonly receiver: ReportReceiver } | ReportRefusal {
     const member = membership.memberOf(this.members, result.workerId, result.session);
     if (!member) return { ok: false, problem: 'unknown-worker', detail: `no worker ${JSON.stringify(result.workerId)} with session ${result.session}` };
     this.members = membership.touch(this.members, result.workerId, result.session, this.now())!;
     const task = this.tasks.get(result.taskId);
-    let outcome: ReportOutcome;
-    if (!task || task.worker !== result.workerId || task.session !== result.session) {
-      outcome = { ok: false, problem: 'stale', detail: `task ${result.taskId} is not outstanding for this worker` };
-    } else {
-      const check = checkResult(result, task, this.options.parameterCount);
-      if (check.ok) {
-        clearTimeout(task.timer);
-        this.tasks.delete(task.id);
-        const seconds = (performance.now() - task.sentAt) / 1000;
-        this.options.observer?.taskDone?.(this.members.members.get(member.id)!, task.count, seconds);
-        this.options.metrics?.taskAccepted(task.worker, task.part, task.count, seconds);
-        task.resolve({ firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: check.gradSum });
-        return { ok: true };
-      }
-      outcome = check;
+    if (!task || task.worker !== result.workerId || task.session !== result.session || task.receiving) {
+      return this.refuse(member, result.taskId, { ok: false, problem: 'stale', detail: `task ${result.taskId} is not outstanding for this worker` });
     }
-    this.options.log.warn('result rejected', { worker: member.id, session: member.session, task: result.taskId, problem: outcome.problem, detail: outcome.detail });
-    this.leave(member.id, member.session, 'invalid-message', `${outcome.problem} result: ${outcome.detail}`);
-    return outcome;
+    const check = checkResult(result, task);
+    if (!check.ok) return this.refuse(member, result.taskId, check);
+    task.receiving = true;
+    const gradient = task.part === 'train' ? new TensorAssembly(task.takeGradient()) : null;
+    let refused = false;
+    const refuse = (detail: string): ReportRefusal => {
+      refused = true;
+      return this.refuse(member, task.id, { ok: false, problem: 'invalid', detail });
+    };
+    // Once the task is gone (its worker dropped, the job over), its gradient buffer may be
+    // the trainer's again: nothing more may be written to it.
+    const gone = (): ReportRefusal | null =>
+      this.tasks.get(task.id) === task ? null : { ok: false, problem: 'stale', detail: `task ${task.id} is no longer outstanding` };
+    return {
+      ok: true,
+      receiver: {
+        chunk: (offset, values) => {
+          if (refused) return { ok: false, problem: 'invalid', detail: 'the result was refused already' };
+          const stale = gone();
+          if (stale) return stale;
+          if (!gradient) return refuse(`a validation result carries ${values.byteLength} gradient bytes`);
+          const problem = gradient.add(offset, values);
+          return problem ? refuse(`gradient: ${problem}`) : null;
+        },
+        finish: () => {
+          if (refused) return { ok: false, problem: 'invalid', detail: 'the result was refused already' };
+          const stale = gone();
+          if (stale) return stale;
+          if (gradient && !gradient.complete) return refuse(`gradient of ${gradient.received} values, expected ${this.options.parameterCount}`);
+          const bad = gradient ? firstNonFinite(gradient.destination) : -1;
+          if (bad >= 0) return refuse(`gradient value ${bad} is ${gradient!.destination[bad]}`);
+          clearTimeout(task.timer);
+          this.tasks.delete(task.id);
+          const seconds = (performance.now() - task.sentAt) / 1000;
+          const current = this.members.members.get(member.id);
+          if (current) this.options.observer?.taskDone?.(current, task.count, seconds);
+          this.options.metrics?.taskAccepted(task.worker, task.part, task.count, seconds);
+          task.resolve({ firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: gradient?.destination ?? null });
+          return { ok: true };
+        },
+      },
+    };
+  }
+
+  /** Logs a refused result and drops its worker. */
+  private refuse(member: Member, taskId: number, refusal: ReportRefusal): ReportRefusal {
+    this.options.log.warn('result rejected', { worker: member.id, session: member.session, task: taskId, problem: refusal.problem, detail: refusal.detail });
+    this.leave(member.id, member.session, 'invalid-message', `${refusal.problem} result: ${refusal.detail}`);
+    return refusal;
   }
 
   /**
@@ -237,8 +290,14 @@ export class WorkerPool {
    * @throws CoordinatorStoppedError
    */
   async compute(job: Job): Promise<PartResult[]> {
-    // A view, not a copy: the parameters do not change until every part of the job is back.
-    const parameterBytes = float32Bytes(job.parameters);
+    // Views, not copies: the parameters do not change until every part of the job is back.
+    // The same command objects go to every worker, so they are serialised once (service.ts).
+    const version = ++this.parametersVersion;
+    const parameters: ParameterMessages = {
+      version,
+      commands: tensorChunks(job.parameters).map((c) => ({ parameters: { version, offset: c.offset, values: c.values } })),
+      bytes: job.parameters.byteLength,
+    };
     let pending: readonly WorkItem[] = job.items;
     const done: PartResult[] = [];
     let startOfJob = true;
@@ -257,7 +316,7 @@ export class WorkerPool {
       lap('shard');
       const parts = splitByOwner(pending, this.assignment);
       const attempts = [...parts].map(([worker, items]) =>
-        this.dispatch(worker, job, parameterBytes, items).then(
+        this.dispatch(worker, job, parameters, items).then(
           (result) => ({ result, items: null }),
           () => ({ result: null, items }),
         ),
@@ -373,7 +432,7 @@ export class WorkerPool {
     }
   }
 
-  private dispatch(worker: string, job: Job, parameterBytes: Buffer, items: readonly WorkItem[]): Promise<PartResult> {
+  private dispatch(worker: string, job: Job, parameters: ParameterMessages, items: readonly WorkItem[]): Promise<PartResult> {
     const member = this.members.members.get(worker);
     const entry = this.streams.get(worker);
     if (!member || !entry) return Promise.reject(new WorkerLostError(worker, 'gone before its task was sent'));
@@ -399,25 +458,34 @@ export class WorkerPool {
         reject,
         timer,
         sentAt: performance.now(),
+        takeGradient: () => job.gradients?.take() ?? new Float32Array(this.options.parameterCount),
+        receiving: false,
       });
       this.options.log.debug('task sent', { worker, session: member.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: items.length });
-      entry.stream
-        .send({
-          task: {
-            generation: this.members.generation,
-            taskId: id,
-            part: partName(job.part),
-            epoch: job.epoch,
-            step: job.step,
-            parameters: parameterBytes,
-            rows: items.map((i) => i.row),
-            positions,
-            flipMask,
-            dropoutSeed: job.dropoutSeed,
-          },
-        })
-        .then(() => this.options.metrics?.parametersSent(parameterBytes.byteLength))
-        .catch(() => this.leave(worker, member.session, 'stream-closed', `could not send task ${id}`));
+      const task: Command = {
+        task: {
+          generation: this.members.generation,
+          taskId: id,
+          part: partName(job.part),
+          epoch: job.epoch,
+          step: job.step,
+          parametersVersion: parameters.version,
+          rows: items.map((i) => i.row),
+          positions,
+          flipMask,
+          dropoutSeed: job.dropoutSeed,
+        },
+      };
+      // Parameters go once per version to each worker (a recomputation in the same job reuses them).
+      const sendParameters = entry.parametersVersion !== parameters.version;
+      entry.parametersVersion = parameters.version;
+      (async () => {
+        if (sendParameters) {
+          for (const command of parameters.commands) await entry.stream.send(command);
+          this.options.metrics?.parametersSent(parameters.bytes);
+        }
+        await entry.stream.send(task);
+      })().catch(() => this.leave(worker, member.session, 'stream-closed', `could not send task ${id}`));
     });
   }
 
@@ -426,6 +494,13 @@ export class WorkerPool {
     this.waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** One parameter vector as the chunk commands that carry it. */
+interface ParameterMessages {
+  readonly version: number;
+  readonly commands: readonly Command[];
+  readonly bytes: number;
 }
 
 function partName(part: 'train' | 'valid'): 'PART_TRAIN' | 'PART_VALID' {

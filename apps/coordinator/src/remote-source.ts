@@ -6,7 +6,7 @@
  * validated (sizes, NaN/Inf) when it arrived, so a rejected result never
  * reaches the parameters.
  */
-import type { GradientSource, StepPlan, StepSums } from '@kfkd/model';
+import type { GradientBuffers, GradientSource, StepPlan, StepSums } from '@kfkd/model';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { PartResult, WorkerPool } from './pool.ts';
 
@@ -21,7 +21,8 @@ export class RemoteGradientSource implements GradientSource {
     private readonly metrics?: CoordinatorMetrics,
   ) {}
 
-  async trainStep(parameters: Float32Array, plan: StepPlan): Promise<StepSums> {
+  /** The workers' gradients are received straight into `gradients`' buffers. */
+  async trainStep(parameters: Float32Array, plan: StepPlan, gradients?: GradientBuffers): Promise<StepSums> {
     this.epoch = plan.epoch;
     this.metrics?.stepStarted();
     const items = Array.from(plan.rows, (row, position) => ({ row, position }));
@@ -33,6 +34,7 @@ export class RemoteGradientSource implements GradientSource {
       items,
       flipMask: plan.flipMask,
       dropoutSeed: plan.dropoutSeed,
+      gradients,
     });
     checkCoverage(parts, items.length);
     const reduceStart = performance.now();

@@ -57,9 +57,19 @@ it('counts refused joins by reason', async () => {
 
 it('counts refused reports and heartbeats, and the gradient bytes that arrived', async () => {
   const report = (token: string) =>
-    new Promise<grpc.ServiceError | null>((resolve) =>
-      client.report({ workerId: 'ghost', session: 7, generation: 1, taskId: 1, epoch: 1, step: 0, lossSum: 1, gradSum: Buffer.alloc(16), count: 1 }, tokenMetadata(token), (e) => resolve(e)),
-    );
+    new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = client.report(tokenMetadata(token), (e) => resolve(e));
+      call.write({ result: { workerId: 'ghost', session: 7, generation: 1, taskId: 1, epoch: 1, step: 0, lossSum: 1, count: 1 } });
+      call.end();
+    });
+  // A gradient chunk is counted even before its TaskResult (which is refused): the bytes arrived.
+  const headless = await new Promise<grpc.ServiceError | null>((resolve) => {
+    const call = client.report(tokenMetadata(TOKEN), (e) => resolve(e));
+    call.write({ gradient: { offset: 0, values: Buffer.alloc(16) } });
+    call.end();
+  });
+  expect(headless?.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(headless?.details).toMatch(/gradient chunk before its TaskResult/);
   expect((await report(TOKEN))?.code).toBe(grpc.status.FAILED_PRECONDITION);
   expect((await report('wrong'))?.code).toBe(grpc.status.UNAUTHENTICATED);
   const heartbeat = await new Promise<grpc.ServiceError | null>((resolve) => client.heartbeat({ workerId: 'ghost', session: 7, generation: 1 }, tokenMetadata(TOKEN), (e) => resolve(e)));
@@ -67,6 +77,7 @@ it('counts refused reports and heartbeats, and the gradient bytes that arrived',
 
   expect(await rejected('report', 'unknown-worker')).toBe(1);
   expect(await rejected('report', 'unauthenticated')).toBe(1);
+  expect(await rejected('report', 'invalid-result')).toBe(1);
   expect(await rejected('heartbeat', 'unknown-session')).toBe(1);
   // Counted once the token is checked: an unauthenticated caller's bytes are not.
   expect(await metricValue(metrics.registry, 'kfkd_gradient_bytes_received_total')).toBe(16);

@@ -5,12 +5,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
-import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportReply, TaskResult__Output, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
+import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportPart__Output, ReportReply, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
 import type { TokenCheck } from './auth.ts';
 import type { Logger } from '@kfkd/runtime';
 import type { LeaveReason } from './membership.ts';
 import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
-import type { WorkerPool, WorkerStream } from './pool.ts';
+import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -51,7 +51,7 @@ export class CoordinatorService {
       Heartbeat: (call, callback) => this.heartbeat(call, callback),
       Watch: (call) => this.watch(call),
     };
-    server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
+    server.addService(withSharedSerialisation(kfkdProto().kfkd.v1.Coordinator.service), handlers);
   }
 
   /** New joins are refused (UNAVAILABLE) from now on. */
@@ -101,18 +101,50 @@ export class CoordinatorService {
     this.log.info('watcher connected', { peer: call.getPeer() });
   }
 
-  private report(call: grpc.ServerUnaryCall<TaskResult__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {
+  /** A Report stream: the TaskResult, then its gradient chunks; answered once it ends, or as soon as something is refused. */
+  private report(call: grpc.ServerReadableStream<ReportPart__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {
     if (!this.token.accepts(call.metadata)) {
       this.metrics?.rejected('report', 'unauthenticated');
       return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
     }
-    this.metrics?.gradientReceived(call.request.gradSum.byteLength);
-    const outcome = this.pool.report(call.request);
-    if (outcome.ok) return callback(null, {});
-    this.metrics?.rejected('report', outcome.problem === 'invalid' ? 'invalid-result' : outcome.problem);
-    const code = outcome.problem === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.FAILED_PRECONDITION;
-    if (outcome.problem === 'unknown-worker') this.log.warn('result from unknown worker refused', { worker: call.request.workerId, session: call.request.session });
-    callback({ code, details: `${outcome.problem}: ${outcome.detail}` });
+    let receiver: ReportReceiver | null = null;
+    let workerId = '';
+    let answered = false;
+    const refuse = (refusal: ReportRefusal): void => {
+      answered = true;
+      this.metrics?.rejected('report', refusal.problem === 'invalid' ? 'invalid-result' : refusal.problem);
+      if (refusal.problem === 'unknown-worker') this.log.warn('result from unknown worker refused', { worker: workerId });
+      const code = refusal.problem === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.FAILED_PRECONDITION;
+      callback({ code, details: `${refusal.problem}: ${refusal.detail}` });
+    };
+    const malformed = (detail: string): void => refuse({ ok: false, problem: 'invalid', detail });
+    call.on('data', (part: ReportPart__Output) => {
+      if (answered) return;
+      if (part.result) {
+        if (receiver) return malformed('a second TaskResult in one Report');
+        workerId = part.result.workerId;
+        const opened = this.pool.openReport(part.result);
+        if (!opened.ok) return refuse(opened);
+        receiver = opened.receiver;
+      } else if (part.gradient) {
+        this.metrics?.gradientReceived(part.gradient.values.byteLength);
+        if (!receiver) return malformed('a gradient chunk before its TaskResult');
+        const refusal = receiver.chunk(part.gradient.offset, part.gradient.values);
+        if (refusal) refuse(refusal);
+      }
+    });
+    call.on('end', () => {
+      if (answered) return;
+      if (!receiver) return malformed('a Report without a TaskResult');
+      const outcome = receiver.finish();
+      if (!outcome.ok) return refuse(outcome);
+      answered = true;
+      callback(null, {});
+    });
+    // A stream broken off mid-result leaves its task outstanding: its deadline or the worker's Join stream settles it.
+    call.on('error', () => {
+      answered = true;
+    });
   }
 
   private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatReply>, callback: grpc.sendUnaryData<HeartbeatReply>): void {
@@ -144,4 +176,25 @@ function streamOf(call: grpc.ServerWritableStream<JoinRequest__Output, Command>)
       else call.emit('error', { code: CLOSE_CODES[reason], details: `${reason}: ${detail}` });
     },
   };
+}
+
+/**
+ * The service definition with Join's responses serialised once per command
+ * object: the pool sends the same parameter chunk commands to every worker
+ * (1 MiB each, 32 per net2 step per worker), and grpc-js would otherwise
+ * encode each of them once per worker.
+ */
+function withSharedSerialisation(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const join = definition.Join as grpc.MethodDefinition<JoinRequest__Output, Command>;
+  const serialised = new WeakMap<Command, Buffer>();
+  const responseSerialize = (command: Command): Buffer => {
+    if (!command.parameters) return join.responseSerialize(command);
+    let bytes = serialised.get(command);
+    if (!bytes) {
+      bytes = join.responseSerialize(command);
+      serialised.set(command, bytes);
+    }
+    return bytes;
+  };
+  return { ...definition, Join: { ...join, responseSerialize } };
 }

@@ -3,7 +3,7 @@
  * worker sends is trusted: sizes, counts and finiteness are all checked
  * before a result can reach the sums.
  */
-import { firstNonFinite, float32sOf, type TaskResult__Output } from '@kfkd/proto';
+import type { TaskResult__Output } from '@kfkd/proto';
 
 export interface IssuedTask {
   readonly id: number;
@@ -16,11 +16,10 @@ export interface IssuedTask {
   readonly count: number;
 }
 
-export type ResultCheck =
-  | { readonly ok: true; readonly lossSum: number; readonly gradSum: Float32Array | null }
-  | { readonly ok: false; readonly problem: 'stale' | 'invalid'; readonly detail: string };
+export type ResultCheck = { readonly ok: true; readonly lossSum: number } | { readonly ok: false; readonly problem: 'stale' | 'invalid'; readonly detail: string };
 
-export function checkResult(result: TaskResult__Output, task: IssuedTask, parameterCount: number): ResultCheck {
+/** Checks a result's header; its gradient chunks are checked as they arrive (TensorAssembly). */
+export function checkResult(result: TaskResult__Output, task: IssuedTask): ResultCheck {
   if (result.generation !== task.generation) return stale(`generation ${result.generation}, the task's is ${task.generation}`);
   if (result.epoch !== task.epoch || result.step !== task.step) {
     return stale(`epoch ${result.epoch} step ${result.step}, the task is for epoch ${task.epoch} step ${task.step}`);
@@ -28,17 +27,7 @@ export function checkResult(result: TaskResult__Output, task: IssuedTask, parame
   if (result.count !== task.count) return invalid(`count ${result.count}, the task has ${task.count} rows`);
   if (!Number.isFinite(result.lossSum)) return invalid(`loss sum ${result.lossSum} is not finite`);
   if (result.lossSum < 0) return invalid(`loss sum ${result.lossSum} is negative`);
-  if (task.part === 'valid') {
-    if (result.gradSum.byteLength !== 0) return invalid(`a validation result carries ${result.gradSum.byteLength} gradient bytes`);
-    return { ok: true, lossSum: result.lossSum, gradSum: null };
-  }
-  if (result.gradSum.byteLength !== parameterCount * 4) {
-    return invalid(`gradient of ${result.gradSum.byteLength} bytes, expected ${parameterCount * 4} (${parameterCount} float32)`);
-  }
-  const gradSum = float32sOf(result.gradSum)!;
-  const bad = firstNonFinite(gradSum);
-  if (bad >= 0) return invalid(`gradient value ${bad} is ${gradSum[bad]}`);
-  return { ok: true, lossSum: result.lossSum, gradSum };
+  return { ok: true, lossSum: result.lossSum };
 }
 
 function stale(detail: string): ResultCheck {

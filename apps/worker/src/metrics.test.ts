@@ -23,19 +23,27 @@ afterEach(() => {
 });
 
 async function scriptedCoordinator(): Promise<number> {
+  // Each task at its own parameter version, so both carry parameters.
+  const parameters = (version: number) => ({ parameters: { version, offset: 0, values: float32Bytes(new Float32Array(PARAMETERS)) } });
   const task = (taskId: number, part: 'PART_TRAIN' | 'PART_VALID') => ({
-    task: { generation: 1, taskId, part, epoch: 2, step: part === 'PART_TRAIN' ? 5 : 0, parameters: float32Bytes(new Float32Array(PARAMETERS)), rows: [0, 1], positions: [0, 1], dropoutSeed: 1 },
+    task: { generation: 1, taskId, part, epoch: 2, step: part === 'PART_TRAIN' ? 5 : 0, parametersVersion: taskId, rows: [0, 1], positions: [0, 1], dropoutSeed: 1 },
   });
   const handlers: CoordinatorHandlers = {
     Join: (call) => {
       call.write({ welcome: { workerId: call.request.workerId, session: 1, generation: 1, specJson: JSON.stringify(spec), parameterCount: PARAMETERS, heartbeatIntervalMs: 1000 } });
       call.write({ shard: { generation: 1, part: 'PART_TRAIN', addRows: [0, 1], pixels: Buffer.alloc(2 * 9216), targets: float32Bytes(new Float32Array(2 * 30)) } });
+      call.write(parameters(1));
       call.write(task(1, 'PART_TRAIN'));
+      call.write(parameters(2));
       call.write(task(2, 'PART_VALID'));
     },
     Report: (call, callback) => {
-      if (call.request.taskId === 2) callback({ code: grpc.status.FAILED_PRECONDITION, details: 'stale' });
-      else callback(null, {});
+      let taskId = 0;
+      call.on('data', (part) => (taskId = part.result?.taskId ?? taskId));
+      call.on('end', () => {
+        if (taskId === 2) callback({ code: grpc.status.FAILED_PRECONDITION, details: 'stale' });
+        else callback(null, {});
+      });
     },
     Heartbeat: (_call, callback) => callback(null, { generation: 1 }),
     Watch: (call) => call.end(),

@@ -18,11 +18,14 @@ import {
   type CoordinatorClient,
   MESSAGE_SIZE_OPTIONS,
   PROTOCOL_VERSION,
+  type ParameterChunk__Output,
+  type ReportPart,
   type Task__Output,
+  TensorAssembly,
   type Welcome__Output,
-  float32Bytes,
   float32sOf,
   kfkdProto,
+  tensorChunks,
   tokenMetadata,
 } from '@kfkd/proto';
 import type { TaskCompute } from './compute.ts';
@@ -62,7 +65,7 @@ const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 2000,
   // HTTP/2 receive window for the parameters the coordinator streams to us.
   // The default 64 KiB window costs a WINDOW_UPDATE round trip per 64 KiB of
-  // a 32-66 MB Task; 64 MiB lets a whole parameter vector be in flight.
+  // a 32-66 MB parameter vector; 64 MiB lets a whole vector be in flight.
   'grpc-node.flow_control_window': 64 * 1024 * 1024,
 };
 
@@ -146,6 +149,9 @@ export class Worker {
       let compute: TaskCompute | null = null;
       let shard: ShardStore | null = null;
       let finished = false;
+      // The parameter vector being received or last received, in one buffer reused across versions.
+      let parameters: { version: number; assembly: TensorAssembly } | null = null;
+      let parameterBytesReceived = 0;
       let queue = Promise.resolve();
       let heartbeat: NodeJS.Timeout | null = null;
       let heartbeatFailures = 0;
@@ -169,17 +175,17 @@ export class Worker {
           firstTaskSeen = true;
           config.log.info('first task of the session', { session: welcome.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
         }
-        const parameters = float32sOf(task.parameters);
-        if (!parameters || parameters.length !== welcome.parameterCount) return abandon('task with wrong-size parameters', { task: task.taskId });
+        if (!parameters || parameters.version !== task.parametersVersion || !parameters.assembly.complete) {
+          return abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: parameters?.version ?? 0, values: parameters?.assembly.received ?? 0 });
+        }
         const part: PartName = task.part === 'PART_VALID' ? 'valid' : 'train';
         let out;
         const started = performance.now();
         try {
-          out = compute({ part, parameters, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, shard);
+          out = compute({ part, parameters: parameters.assembly.destination, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, shard);
         } catch (error) {
           return abandon('task failed', { task: task.taskId, error: error instanceof Error ? error.message : String(error) });
         }
-        const gradSum = out.gradSum ? float32Bytes(out.gradSum) : Buffer.alloc(0);
         config.metrics?.taskComputed({
           part,
           epoch: task.epoch,
@@ -187,31 +193,36 @@ export class Worker {
           rows: out.count,
           lossSum: out.lossSum,
           seconds: (performance.now() - started) / 1000,
-          parameterBytes: task.parameters.byteLength,
-          gradientBytes: gradSum.byteLength,
+          parameterBytes: parameterBytesReceived,
+          gradientBytes: out.gradSum?.byteLength ?? 0,
         });
+        parameterBytesReceived = 0;
         await new Promise<void>((done) => {
-          client.report(
-            {
-              workerId: welcome!.workerId,
-              session: welcome!.session,
-              generation: task.generation,
-              taskId: task.taskId,
-              epoch: task.epoch,
-              step: task.step,
-              lossSum: out.lossSum,
-              gradSum,
-              count: out.count,
-            },
-            metadata(),
-            (error) => {
-              if (error) config.metrics?.resultRefused(grpc.status[error.code]);
-              if (error) config.log.warn('result refused', { task: task.taskId, code: grpc.status[error.code], details: error.details });
-              else this.accepted++;
-              done();
-            },
-          );
+          const report = client.report(metadata(), (error) => {
+            if (error) config.metrics?.resultRefused(grpc.status[error.code]);
+            if (error) config.log.warn('result refused', { task: task.taskId, code: grpc.status[error.code], details: error.details });
+            else this.accepted++;
+            done();
+          });
+          const { workerId, session } = welcome!;
+          const parts: ReportPart[] = [
+            { result: { workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: out.lossSum, count: out.count } },
+            ...(out.gradSum ? tensorChunks(out.gradSum).map((gradient) => ({ gradient })) : []),
+          ];
+          void writeAll(report, parts);
         });
+      };
+
+      const receiveParameters = (chunk: ParameterChunk__Output): void => {
+        if (!welcome) return;
+        if (!parameters || parameters.version !== chunk.version) {
+          // A new version starts at value 0 and overwrites the buffer of the previous one.
+          const buffer = parameters?.assembly.destination ?? new Float32Array(welcome.parameterCount);
+          parameters = { version: chunk.version, assembly: new TensorAssembly(buffer) };
+        }
+        const problem = parameters.assembly.add(chunk.offset, chunk.values);
+        if (problem) return abandon('unusable parameters from the coordinator', { version: chunk.version, problem });
+        parameterBytesReceived += chunk.values.byteLength;
       };
 
       call.on('data', (command: Command__Output) => {
@@ -265,6 +276,11 @@ export class Worker {
             });
             break;
           }
+          case 'parameters': {
+            const chunk = command.parameters!;
+            queue = queue.then(() => receiveParameters(chunk));
+            break;
+          }
           case 'task': {
             const task = command.task!;
             queue = queue.then(() => runTask(task));
@@ -299,6 +315,23 @@ export class Worker {
     this.currentState = next;
     this.config.metrics?.setConnected(next === 'joined');
   }
+}
+
+/** Writes `parts` to a client stream in order, waiting whenever its buffer is full, then ends it. */
+async function writeAll(stream: grpc.ClientWritableStream<ReportPart>, parts: readonly ReportPart[]): Promise<void> {
+  for (const part of parts) {
+    if (stream.destroyed) return;
+    if (!stream.write(part)) await new Promise<void>((resolve) => {
+      const go = (): void => {
+        stream.off('drain', go);
+        stream.off('close', go);
+        resolve();
+      };
+      stream.on('drain', go);
+      stream.on('close', go);
+    });
+  }
+  if (!stream.destroyed) stream.end();
 }
 
 /** Channel credentials from PEM files: none (plaintext), TLS (`ca`), or mTLS (`ca` + `cert` + `key`). */

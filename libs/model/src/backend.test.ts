@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModuleNotInstalledError, TENSORFLOW_INSTALL_HINT, selectBackend } from './backend.ts';
 import { BackendUnavailableError } from './errors.ts';

@@ -16,7 +16,7 @@
  *
  * Node built-ins are imported lazily so this module can be bundled for a browser.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend-choice.ts';
 import { type BackendAttempt, BackendUnavailableError } from './errors.ts';
 import { registerWasmTrainingKernels } from './wasm-training/register.ts';

@@ -3,7 +3,7 @@
  * (inputLayer via inputShape, conv2d 'valid', maxPooling2d, dropout, flatten,
  * dense), so a saved model loads with plain `tf.loadLayersModel` anywhere.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { SizeMismatchError } from './errors.ts';
 import { initialParameters } from './init.ts';
 import { type NetSpec, inferShapes, inputShape } from './net-specs.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { IMAGE_PIXELS, IMAGE_SIDE, flipSpecFor } from '@kfkd/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.ts';

@@ -12,7 +12,7 @@
  * computed as im2col + matMul where the backend's own conv gradient is missing
  * (wasm: no Conv2DBackpropFilter) or very slow (cpu: ~70 s per net2 sample).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { type FlipSpec, IMAGE_PIXELS, Rng, applyFlips, flipSpecFor } from '@kfkd/data';
 import { buildModel, getModelParameters, setModelParameters } from './build-model.ts';
 import { type DropoutLayerInfo, dropoutLayers, dropoutMasks } from './dropout.ts';

@@ -12,7 +12,7 @@
  *
  * Node built-ins are imported lazily so this module can be bundled for a browser.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { buildModel, assertModelMatchesLayout } from './build-model.ts';
 import { ModelLoadError, ModelSaveError, SizeMismatchError } from './errors.ts';
 import { type NetSpec, inferShapes } from './net-specs.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.ts';
 import { buildModel, getModelParameters, setModelParameters } from './build-model.ts';

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Command__Output, type CoordinatorClient, MESSAGE_SIZE_OPTIONS, PROTOCOL_VERSION, type Task__Output, kfkdProto, tokenMetadata } from '@kfkd/proto';
+import { type Command__Output, type CoordinatorClient, MESSAGE_SIZE_OPTIONS, PROTOCOL_VERSION, type TaskResult, type Task__Output, kfkdProto, tensorChunks, tokenMetadata } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TEST_TOKEN, expectSameHistory, readHistory, startCoordinator, startWorker } from '../testing/cluster.ts';
 import { expectOneLineError, kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
@@ -57,8 +57,19 @@ function join_(client: CoordinatorClient, token: string, id: string, version = P
   return { messages, status, call, nextTask: () => new Promise((resolve) => (taskWaiter = resolve)) };
 }
 
-function report(client: CoordinatorClient, token: string, request: Parameters<CoordinatorClient['report']>[0]): Promise<grpc.ServiceError | null> {
-  return new Promise((resolve) => client.report(request, tokenMetadata(token), (error) => resolve(error)));
+/** A Report stream: the result, then the gradient's bytes in chunks as a worker sends them. */
+function report(client: CoordinatorClient, token: string, result: TaskResult, gradient: Uint8Array | null = null): Promise<grpc.ServiceError | null> {
+  return new Promise((resolve) => {
+    const call = client.report(tokenMetadata(token), (error) => resolve(error));
+    call.write({ result });
+    if (gradient) {
+      // Whole float32 chunks of the bytes, plus the odd bytes at the end.
+      const values = new Float32Array(gradient.buffer, gradient.byteOffset, Math.floor(gradient.byteLength / 4));
+      for (const chunk of tensorChunks(values)) call.write({ gradient: chunk });
+      if (gradient.byteLength % 4 !== 0) call.write({ gradient: { offset: values.length, values: gradient.subarray(values.byteLength) } });
+    }
+    call.end();
+  });
 }
 
 it('a join with a wrong or missing token gets UNAUTHENTICATED and no data; a real worker with a wrong token exits with a clear error', async () => {
@@ -88,7 +99,7 @@ it('a worker of another protocol version is refused with a clear message', async
     const session = join_(client, TEST_TOKEN, 'old', PROTOCOL_VERSION + 1);
     const error = await session.status;
     expect(error?.code).toBe(grpc.status.FAILED_PRECONDITION);
-    expect(error?.details).toMatch(/protocol version 2 is not supported: this coordinator speaks version 1/);
+    expect(error?.details).toMatch(new RegExp(`protocol version ${PROTOCOL_VERSION + 1} is not supported: this coordinator speaks version ${PROTOCOL_VERSION}`));
     client.close();
   } finally {
     coordinator.kill('SIGKILL');
@@ -118,7 +129,7 @@ it('NaN gradients and a wrong-size gradient are rejected, the sender dropped, an
   const nan = new Float32Array(count);
   nan[7] = Number.NaN;
   const base = { workerId: 'poisoner', session: welcome.welcome!.session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: 1, count: task.rows.length };
-  const nanError = await report(client, TEST_TOKEN, { ...base, gradSum: Buffer.from(nan.buffer) });
+  const nanError = await report(client, TEST_TOKEN, base, new Uint8Array(nan.buffer));
   expect(nanError?.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(nanError?.details).toMatch(/gradient value 7 is NaN/);
   expect((await first.status)?.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -126,20 +137,16 @@ it('NaN gradients and a wrong-size gradient are rejected, the sender dropped, an
   const second = join_(client, TEST_TOKEN, 'poisoner');
   const task2 = await second.nextTask();
   const session2 = second.messages.find((m) => m.command === 'welcome')!.welcome!.session;
-  const sizeError = await report(client, TEST_TOKEN, {
-    ...base,
-    session: session2,
-    generation: task2.generation,
-    taskId: task2.taskId,
-    epoch: task2.epoch,
-    step: task2.step,
-    count: task2.rows.length,
-    gradSum: Buffer.alloc(count * 4 - 4),
-  });
+  const sizeError = await report(
+    client,
+    TEST_TOKEN,
+    { ...base, session: session2, generation: task2.generation, taskId: task2.taskId, epoch: task2.epoch, step: task2.step, count: task2.rows.length },
+    new Uint8Array(count * 4 - 4),
+  );
   expect(sizeError?.code).toBe(grpc.status.INVALID_ARGUMENT);
-  expect(sizeError?.details).toMatch(/gradient of \d+ bytes, expected \d+/);
+  expect(sizeError?.details).toMatch(new RegExp(`gradient of ${count - 1} values, expected ${count}`));
   // A result for a task that is not outstanding (a replay) from an unknown session.
-  const replay = await report(client, TEST_TOKEN, { ...base, gradSum: Buffer.alloc(count * 4) });
+  const replay = await report(client, TEST_TOKEN, base, new Uint8Array(count * 4));
   expect(replay?.code).toBe(grpc.status.FAILED_PRECONDITION);
   client.close();
 

@@ -18,9 +18,22 @@ export interface StepSums {
   readonly gradParts: readonly Float32Array[];
 }
 
+/**
+ * Buffers for gradient sums, each as long as the parameters, in the memory
+ * the trainer's update runs over: a gradient written into one is used in
+ * place (see update-memory.ts). They are the trainer's again at the next step.
+ */
+export interface GradientBuffers {
+  take(): Float32Array;
+}
+
 export interface GradientSource {
-  /** Sums over the training rows of `plan` with its flips and dropout, at `parameters`. */
-  trainStep(parameters: Float32Array, plan: StepPlan): Promise<StepSums>;
+  /**
+   * Sums over the training rows of `plan` with its flips and dropout, at
+   * `parameters`. Sources should write gradient parts into `gradients`'
+   * buffers (any Float32Array is correct, only slower to apply).
+   */
+  trainStep(parameters: Float32Array, plan: StepPlan, gradients?: GradientBuffers): Promise<StepSums>;
   /** Loss sum over every validation row (dropout off) at `parameters`, and how many rows that was. */
   validate(parameters: Float32Array): Promise<{ lossSum: number; count: number }>;
   /** Human-readable description for logs, e.g. 'local, cpu backend'. */

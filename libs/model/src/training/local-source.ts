@@ -1,6 +1,6 @@
 import { dropoutSeedsFor } from '../dropout.ts';
 import type { GradientComputer } from '../gradients.ts';
-import type { GradientSource, StepSums } from './gradient-source.ts';
+import type { GradientBuffers, GradientSource, StepSums } from './gradient-source.ts';
 import type { StepPlan } from './step-plan.ts';
 import { type TrainingData, batchOf } from './training-data.ts';
 
@@ -12,7 +12,7 @@ export class LocalGradientSource implements GradientSource {
     private readonly backendName: string,
   ) {}
 
-  async trainStep(parameters: Float32Array, plan: StepPlan): Promise<StepSums> {
+  async trainStep(parameters: Float32Array, plan: StepPlan, gradients?: GradientBuffers): Promise<StepSums> {
     this.computer.setParameters(parameters);
     const batch = batchOf(this.data.train, plan.rows);
     const { lossSum, gradSum } = this.computer.computeGradients({
@@ -20,7 +20,11 @@ export class LocalGradientSource implements GradientSource {
       flipMask: plan.flipMask ?? undefined,
       dropoutSeeds: dropoutSeedsFor(plan.dropoutSeed, 0, plan.rows.length),
     });
-    return { lossSum, gradParts: [gradSum] };
+    if (!gradients) return { lossSum, gradParts: [gradSum] };
+    // One memcpy buys the SIMD update (several times faster than updating from this array).
+    const part = gradients.take();
+    part.set(gradSum);
+    return { lossSum, gradParts: [part] };
   }
 
   async validate(parameters: Float32Array): Promise<{ lossSum: number; count: number }> {

@@ -14,6 +14,7 @@ import { EarlyStopping, type EarlyStoppingState } from '../early-stopping.ts';
 import { nesterovUpdateSummed } from '../nesterov.ts';
 import type { NetSpec } from '../net-specs.ts';
 import { hyperparametersForEpoch } from '../schedule.ts';
+import { UpdateMemory } from '../update-memory.ts';
 import type { GradientSource } from './gradient-source.ts';
 import { type EpochRecord, rmsePx } from './history.ts';
 import { planStep, stepsPerEpoch } from './step-plan.ts';
@@ -70,14 +71,22 @@ export interface TrainingResult {
   readonly state: TrainerState;
 }
 
+/** Gradient buffers in the update memory: one per worker of a distributed step (more work, only slower). Untouched ones cost no RAM. */
+const GRADIENT_SLOTS = 16;
+
 export async function train(options: TrainerOptions): Promise<TrainingResult> {
   const { spec, source, trainRows, seed, signal, resume } = options;
   const { maxEpochs, batchSize, flip } = spec.training;
   if (trainRows < 1) throw new RangeError('there are no training rows');
   const observers = options.observers ?? [];
-  const parameters = (resume?.parameters ?? options.parameters).slice();
-  const velocity = resume ? resume.velocity.slice() : new Float32Array(parameters.length);
-  if (velocity.length !== parameters.length) throw new RangeError(`velocity has ${velocity.length} values, parameters ${parameters.length}`);
+  const initial = resume?.parameters ?? options.parameters;
+  if (resume && resume.velocity.length !== initial.length) throw new RangeError(`velocity has ${resume.velocity.length} values, parameters ${initial.length}`);
+  // Parameters, velocities and the sources' gradient sums side by side, for the SIMD update.
+  const memory = new UpdateMemory(initial.length, GRADIENT_SLOTS);
+  const { parameters, velocity } = memory;
+  parameters.set(initial);
+  if (resume) velocity.set(resume.velocity);
+  const gradients = { take: () => memory.takeGradient() };
   const stopping = spec.training.earlyStopping ? restoreEarlyStopping(spec.training.earlyStopping.patience, resume) : null;
   const steps = stepsPerEpoch(trainRows, batchSize);
   const history: EpochRecord[] = [...(resume?.history ?? [])];
@@ -111,7 +120,8 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
     for (let step = firstStep; step < steps; step++) {
       if (signal?.aborted) return result('aborted', state(step, started));
       const plan = planStep({ trainRows, batchSize, flip, seed }, epoch, step);
-      const sums = await source.trainStep(parameters, plan);
+      memory.releaseGradients();
+      const sums = await source.trainStep(parameters, plan, gradients);
       nesterovUpdateSummed(parameters, velocity, sums.gradParts, learningRate, momentum, 1 / plan.rows.length);
       const stepLoss = sums.lossSum / plan.rows.length;
       epochLossSum += stepLoss;

@@ -12,7 +12,7 @@
  * run on the SIMD outer-product loops instead (outer-calls.ts): both read
  * their operands in place, with no transpose and no repacking.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { matMulSimd, matMulTransposedASimd } from './outer-calls.ts';
 import { stockKernel } from './stock-kernels.ts';
 import { type KernelArgs, type WasmBackend, asWasm, dispose, loopsOf, reshaped, runWasmKernel } from './wasm-backend.ts';

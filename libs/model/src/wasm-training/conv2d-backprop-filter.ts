@@ -11,7 +11,7 @@
  * outer-product loops do it in place instead (filter-gradient-simd.ts), 2-4x
  * faster: no patches, no repacked dy, all cores.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { filterGradientSimd, filterGradientSimdFits } from './filter-gradient-simd.ts';
 import { rowProducts } from './row-products.ts';
 import type { SimdLoops } from './simd/loops.ts';

@@ -9,7 +9,7 @@
  * floats. The stock kernel (a direct loop, 5-10x slower than a forward
  * convolution) still handles strides other than 1 and NCHW.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { stockKernel } from './stock-kernels.ts';
 import { type KernelArgs, asWasm, dispose, f32, makeF32, runWasmKernel } from './wasm-backend.ts';
 

@@ -11,7 +11,7 @@
  * float64 total; the totals add up at the end, as accurate as the cpu
  * backend's float64 loops.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { CallList, partsFor, runParallel } from './simd/helpers.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { pushOuterBlocks } from './outer-calls.ts';

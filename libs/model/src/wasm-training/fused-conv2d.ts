@@ -10,7 +10,7 @@
  * dilation, other activations, NCHW and channel counts not a multiple of 4
  * go to the stock kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { pushOuterBlocks, split } from './outer-calls.ts';
 import { CallList, partsFor, runParallel } from './simd/helpers.ts';
 import { stockKernel } from './stock-kernels.ts';

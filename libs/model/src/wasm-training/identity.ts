@@ -8,7 +8,7 @@
  * assign swaps its data), so the clone can share the data and count a
  * reference, as the cpu backend's identity does.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { stockKernel } from './stock-kernels.ts';
 import { type KernelArgs, asWasm, runWasmKernel } from './wasm-backend.ts';
 

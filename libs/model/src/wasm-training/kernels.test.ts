@@ -3,7 +3,7 @@
  * through the public ops and their gradients (what training runs), including
  * the cases the kernels hand back to the stock wasm kernels.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@kfkd/data';
 import { selectBackend } from '../backend.ts';

@@ -4,7 +4,7 @@
  * every temporary of the kernels is freed, and so are the XNNPACK operators
  * cached on per-step tensors (they go with their tensor).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend.ts';
 import { dropoutSeedsFor } from '../dropout.ts';

@@ -9,7 +9,7 @@
  * as a TypeScript loop. The stock wasm kernel is a generic loop tens of
  * times slower.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { type KernelArgs, type WasmBackend, asWasm, f32, loopsOf, makeF32, offsetOf } from './wasm-backend.ts';
 

@@ -3,7 +3,7 @@
  * rectangle of outputs cut into the 4 x 8 bulk and the smaller remainders,
  * and the two matrix products of a dense layer that XNNPACK does poorly here.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { CallList, partsFor, runParallel } from './simd/helpers.ts';
 import type { SimdLoops } from './simd/loops.ts';
 import { OUTER_T_MAX } from './simd/outer-product.ts';

@@ -1,5 +1,5 @@
 /** The SIMD pixel scaling gives exactly p / 255 rounded to float32 (the JavaScript table's values) for every byte. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend.ts';
 import { scalePixelsOnBackend } from './pixels.ts';

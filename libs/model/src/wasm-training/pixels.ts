@@ -7,7 +7,7 @@
  * divides them in place: IEEE float32 division gives exactly p / 255 rounded
  * to float32, the values of the JavaScript table.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { type KernelArgs, asWasm, f32, loopsOf, makeF32, offsetOf } from './wasm-backend.ts';
 
 export const SCALE_PIXELS = 'KfkdScalePixels';

@@ -7,7 +7,7 @@
  * the saved model format are the same as everywhere else; a kernel replaced
  * here stays reachable through stockKernel() for the cases it hands back.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';

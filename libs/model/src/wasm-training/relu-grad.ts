@@ -7,7 +7,7 @@
  * registered for wasm only, and the Relu gradient below uses it wherever the
  * current backend has it, and tfjs-core's own formula everywhere else.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { type KernelArgs, asWasm, f32, loopsOf, makeF32, offsetOf } from './wasm-backend.ts';
 
 export const RELU_GRAD = 'ReluGrad';

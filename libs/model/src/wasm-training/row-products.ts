@@ -7,7 +7,7 @@
  * chunk's operands stay in cache. Partial sums add up in float64, so the
  * result is as accurate as the cpu backend's float64 loops for any batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { stockKernel } from './stock-kernels.ts';
 import { type WasmBackend, dispose, f32, makeF32, offsetOf, runWasmKernel } from './wasm-backend.ts';
 

@@ -4,7 +4,7 @@
  * forward kernels (XNNPACK convolution and matrix product) they are built on.
  * A kernel this package replaces is captured before it is replaced.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 
 const captured = new Map<string, tf.KernelConfig>();
 

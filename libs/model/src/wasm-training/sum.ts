@@ -7,7 +7,7 @@
  * ones[1, m] x dy[m, c] in cache-sized chunks). Other reductions go to the
  * stock kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { rowProducts } from './row-products.ts';
 import { stockKernel } from './stock-kernels.ts';
 import type { SimdLoops } from './simd/loops.ts';

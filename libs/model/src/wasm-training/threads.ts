@@ -16,7 +16,7 @@
  * idle cores). Everything is restored afterwards; on any failure the caller
  * falls back to the single-threaded build.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 
 /** The parts of @tensorflow/tfjs-backend-wasm this needs. */
 export interface WasmPackage {

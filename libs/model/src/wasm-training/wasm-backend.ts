@@ -6,7 +6,7 @@
  * Views go stale when the heap grows (every allocation may grow it), so a
  * kernel takes its views after its last allocation, or takes them again.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { startHelpers } from './simd/helpers.ts';
 import { type HeapMemory, SIMD_LOOPS, type SimdLoops, simdLoops } from './simd/loops.ts';
 

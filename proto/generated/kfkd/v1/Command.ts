@@ -4,13 +4,15 @@ import type { Welcome as _kfkd_v1_Welcome, Welcome__Output as _kfkd_v1_Welcome__
 import type { ShardUpdate as _kfkd_v1_ShardUpdate, ShardUpdate__Output as _kfkd_v1_ShardUpdate__Output } from '../../kfkd/v1/ShardUpdate.ts';
 import type { Task as _kfkd_v1_Task, Task__Output as _kfkd_v1_Task__Output } from '../../kfkd/v1/Task.ts';
 import type { Finished as _kfkd_v1_Finished, Finished__Output as _kfkd_v1_Finished__Output } from '../../kfkd/v1/Finished.ts';
+import type { ParameterChunk as _kfkd_v1_ParameterChunk, ParameterChunk__Output as _kfkd_v1_ParameterChunk__Output } from '../../kfkd/v1/ParameterChunk.ts';
 
 export interface Command {
   'welcome'?: (_kfkd_v1_Welcome | null);
   'shard'?: (_kfkd_v1_ShardUpdate | null);
   'task'?: (_kfkd_v1_Task | null);
   'finished'?: (_kfkd_v1_Finished | null);
-  'command'?: "welcome"|"shard"|"task"|"finished";
+  'parameters'?: (_kfkd_v1_ParameterChunk | null);
+  'command'?: "welcome"|"shard"|"task"|"finished"|"parameters";
 }
 
 export interface Command__Output {
@@ -18,5 +20,6 @@ export interface Command__Output {
   'shard'?: (_kfkd_v1_ShardUpdate__Output | null);
   'task'?: (_kfkd_v1_Task__Output | null);
   'finished'?: (_kfkd_v1_Finished__Output | null);
-  'command'?: "welcome"|"shard"|"task"|"finished";
+  'parameters'?: (_kfkd_v1_ParameterChunk__Output | null);
+  'command'?: "welcome"|"shard"|"task"|"finished"|"parameters";
 }

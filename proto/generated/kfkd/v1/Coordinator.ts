@@ -6,8 +6,8 @@ import type { Command as _kfkd_v1_Command, Command__Output as _kfkd_v1_Command__
 import type { HeartbeatReply as _kfkd_v1_HeartbeatReply, HeartbeatReply__Output as _kfkd_v1_HeartbeatReply__Output } from '../../kfkd/v1/HeartbeatReply.ts';
 import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__Output as _kfkd_v1_HeartbeatRequest__Output } from '../../kfkd/v1/HeartbeatRequest.ts';
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from '../../kfkd/v1/JoinRequest.ts';
+import type { ReportPart as _kfkd_v1_ReportPart, ReportPart__Output as _kfkd_v1_ReportPart__Output } from '../../kfkd/v1/ReportPart.ts';
 import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from '../../kfkd/v1/ReportReply.ts';
-import type { TaskResult as _kfkd_v1_TaskResult, TaskResult__Output as _kfkd_v1_TaskResult__Output } from '../../kfkd/v1/TaskResult.ts';
 import type { WatchEvent as _kfkd_v1_WatchEvent, WatchEvent__Output as _kfkd_v1_WatchEvent__Output } from '../../kfkd/v1/WatchEvent.ts';
 import type { WatchRequest as _kfkd_v1_WatchRequest, WatchRequest__Output as _kfkd_v1_WatchRequest__Output } from '../../kfkd/v1/WatchRequest.ts';
 
@@ -45,21 +45,23 @@ export interface CoordinatorClient extends grpc.Client {
   join(argument: _kfkd_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
   
   /**
-   * The result of one task. Rejected results get an error status and the
-   * worker is dropped (its stream ends).
+   * The result of one task: a TaskResult, then, for a training task, its
+   * gradient as GradientChunks in order. Rejected results get an error status
+   * and the worker is dropped (its stream ends).
    */
-  Report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
-  Report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
-  Report(argument: _kfkd_v1_TaskResult, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
-  Report(argument: _kfkd_v1_TaskResult, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  Report(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
+  Report(metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
+  Report(options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
+  Report(callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
   /**
-   * The result of one task. Rejected results get an error status and the
-   * worker is dropped (its stream ends).
+   * The result of one task: a TaskResult, then, for a training task, its
+   * gradient as GradientChunks in order. Rejected results get an error status
+   * and the worker is dropped (its stream ends).
    */
-  report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
-  report(argument: _kfkd_v1_TaskResult, metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
-  report(argument: _kfkd_v1_TaskResult, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
-  report(argument: _kfkd_v1_TaskResult, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientUnaryCall;
+  report(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
+  report(metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
+  report(options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
+  report(callback: grpc.requestCallback<_kfkd_v1_ReportReply__Output>): grpc.ClientWritableStream<_kfkd_v1_ReportPart>;
   
   /**
    * Read-only view of the run, for dashboards. Replays the run first (RunInfo,
@@ -95,10 +97,11 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   Join: grpc.handleServerStreamingCall<_kfkd_v1_JoinRequest__Output, _kfkd_v1_Command>;
   
   /**
-   * The result of one task. Rejected results get an error status and the
-   * worker is dropped (its stream ends).
+   * The result of one task: a TaskResult, then, for a training task, its
+   * gradient as GradientChunks in order. Rejected results get an error status
+   * and the worker is dropped (its stream ends).
    */
-  Report: grpc.handleUnaryCall<_kfkd_v1_TaskResult__Output, _kfkd_v1_ReportReply>;
+  Report: grpc.handleClientStreamingCall<_kfkd_v1_ReportPart__Output, _kfkd_v1_ReportReply>;
   
   /**
    * Read-only view of the run, for dashboards. Replays the run first (RunInfo,
@@ -113,6 +116,6 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
 export interface CoordinatorDefinition extends grpc.ServiceDefinition {
   Heartbeat: MethodDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatRequest__Output, _kfkd_v1_HeartbeatReply__Output>
   Join: MethodDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_Command, _kfkd_v1_JoinRequest__Output, _kfkd_v1_Command__Output>
-  Report: MethodDefinition<_kfkd_v1_TaskResult, _kfkd_v1_ReportReply, _kfkd_v1_TaskResult__Output, _kfkd_v1_ReportReply__Output>
+  Report: MethodDefinition<_kfkd_v1_ReportPart, _kfkd_v1_ReportReply, _kfkd_v1_ReportPart__Output, _kfkd_v1_ReportReply__Output>
   Watch: MethodDefinition<_kfkd_v1_WatchRequest, _kfkd_v1_WatchEvent, _kfkd_v1_WatchRequest__Output, _kfkd_v1_WatchEvent__Output>
 }

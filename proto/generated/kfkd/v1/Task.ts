@@ -16,10 +16,6 @@ export interface Task {
   'epoch'?: (number);
   'step'?: (number);
   /**
-   * float32 little-endian, the net's flat parameter layout.
-   */
-  'parameters'?: (Buffer | Uint8Array | string);
-  /**
    * Indices into the part's rows; all of them are in this worker's shard.
    */
   'rows'?: (number)[];
@@ -32,6 +28,10 @@ export interface Task {
    */
   'flipMask'?: (Buffer | Uint8Array | string);
   'dropoutSeed'?: (number);
+  /**
+   * The ParameterChunk version to compute at (all of it was sent before this task).
+   */
+  'parametersVersion'?: (number);
 }
 
 /**
@@ -48,10 +48,6 @@ export interface Task__Output {
   'epoch': (number);
   'step': (number);
   /**
-   * float32 little-endian, the net's flat parameter layout.
-   */
-  'parameters': (Buffer);
-  /**
    * Indices into the part's rows; all of them are in this worker's shard.
    */
   'rows': (number)[];
@@ -64,4 +60,8 @@ export interface Task__Output {
    */
   'flipMask': (Buffer);
   'dropoutSeed': (number);
+  /**
+   * The ParameterChunk version to compute at (all of it was sent before this task).
+   */
+  'parametersVersion': (number);
 }

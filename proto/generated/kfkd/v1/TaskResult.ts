@@ -10,10 +10,6 @@ export interface TaskResult {
   'step'?: (number);
   'lossSum'?: (number | string);
   /**
-   * float32 little-endian, parameter_count values; empty for validation.
-   */
-  'gradSum'?: (Buffer | Uint8Array | string);
-  /**
    * Number of rows summed.
    */
   'count'?: (number);
@@ -27,10 +23,6 @@ export interface TaskResult__Output {
   'epoch': (number);
   'step': (number);
   'lossSum': (number);
-  /**
-   * float32 little-endian, parameter_count values; empty for validation.
-   */
-  'gradSum': (Buffer);
   /**
    * Number of rows summed.
    */

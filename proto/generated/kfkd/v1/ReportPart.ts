@@ -1,0 +1,24 @@
+// Original file: kfkd.proto
+
+import type { TaskResult as _kfkd_v1_TaskResult, TaskResult__Output as _kfkd_v1_TaskResult__Output } from '../../kfkd/v1/TaskResult.ts';
+import type { GradientChunk as _kfkd_v1_GradientChunk, GradientChunk__Output as _kfkd_v1_GradientChunk__Output } from '../../kfkd/v1/GradientChunk.ts';
+
+/**
+ * One message of a Report stream: first the TaskResult, then (training
+ * tasks only) GradientChunks covering parameter_count float32 in order.
+ */
+export interface ReportPart {
+  'result'?: (_kfkd_v1_TaskResult | null);
+  'gradient'?: (_kfkd_v1_GradientChunk | null);
+  'part'?: "result"|"gradient";
+}
+
+/**
+ * One message of a Report stream: first the TaskResult, then (training
+ * tasks only) GradientChunks covering parameter_count float32 in order.
+ */
+export interface ReportPart__Output {
+  'result'?: (_kfkd_v1_TaskResult__Output | null);
+  'gradient'?: (_kfkd_v1_GradientChunk__Output | null);
+  'part'?: "result"|"gradient";
+}

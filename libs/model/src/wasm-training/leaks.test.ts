@@ -12,6 +12,7 @@ import { GradientComputer } from '../gradients.ts';
 import { nesterovUpdate } from '../nesterov.ts';
 import { type LayerSpec, netSpec } from '../net-specs.ts';
 import { randomBatch } from '../test-fixtures.ts';
+import { breathe } from './testing.ts';
 
 afterAll(async () => {
   await selectBackend('cpu');
@@ -47,7 +48,10 @@ describe('wasm training kernels: no leaks', () => {
       const tensors = tf.memory().numTensors;
       const buffers = tf.engine().backend.numDataIds();
       const heap = heapBytes();
-      for (let s = 20; s < 320; s++) step(s);
+      for (let s = 20; s < 320; s++) {
+        step(s);
+        if (s % 20 === 0) await breathe();
+      }
       expect(tf.memory().numTensors).toBe(tensors);
       expect(tf.engine().backend.numDataIds()).toBe(buffers);
       expect(heapBytes()).toBe(heap);

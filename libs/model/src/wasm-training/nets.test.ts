@@ -10,18 +10,20 @@ import { dropoutSeedsFor } from '../dropout.ts';
 import { GradientComputer, type GradientResult, type TrainingBatch } from '../gradients.ts';
 import { type NetSpec, netSpec } from '../net-specs.ts';
 import { randomBatch } from '../test-fixtures.ts';
-import { relativeError } from './testing.ts';
+import { breathe, relativeError } from './testing.ts';
 
 const TOLERANCE = 1e-4;
 const NETS = ['net1', 'net2', 'net3', 'net4', 'net5', 'net6', 'net7'];
 
 async function gradientsOn(backend: 'cpu' | 'wasm', spec: NetSpec, batch: TrainingBatch): Promise<{ result: GradientResult; mode: string }> {
+  await breathe();
   await selectBackend(backend);
   const gc = new GradientComputer(spec, { seed: 3 });
   try {
     return { result: gc.computeGradients(batch), mode: gc.convolutionMode };
   } finally {
     gc.dispose();
+    await breathe();
   }
 }
 

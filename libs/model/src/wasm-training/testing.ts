@@ -11,3 +11,11 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   }
   return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
 }
+
+/**
+ * Lets the event loop run. vitest's worker must answer its runner within 60 s
+ * (a fixed RPC timeout, vitest-dev/vitest#6479): a test that computes for
+ * longer in one go (a net's stock-cpu gradient, hundreds of training steps on
+ * a busy 2-core machine) fails the run although every assertion passed.
+ */
+export const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

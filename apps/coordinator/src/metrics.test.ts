@@ -4,11 +4,12 @@
  */
 import { metricNames, metricValue } from '@kfkd/metrics';
 import type { NetSpec } from '@kfkd/model';
-import { type Command, type TaskResult__Output, tensorChunks } from '@kfkd/proto';
+import type { Command } from '@kfkd/proto';
 import { expect, it } from 'vitest';
 import { memoryLogger } from '@kfkd/runtime';
 import { CoordinatorMetrics } from './metrics.ts';
-import { type ReportOutcome, WorkerPool, type WorkerStream } from './pool.ts';
+import { WorkerPool, type WorkerStream } from './pool.ts';
+import { chunksOf, deliverReport } from './testing.ts';
 
 const PARAMETERS = 10;
 
@@ -38,10 +39,10 @@ function cluster(workers: string[]): { pool: WorkerPool; metrics: CoordinatorMet
         const task = command.task;
         if (!task) return;
         setImmediate(() =>
-          deliver(
+          deliverReport(
             pool,
             { workerId: id, session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: task.rows!.length, count: task.rows!.length },
-            task.part === 'PART_TRAIN' ? new Float32Array(PARAMETERS) : null,
+            chunksOf(task.part === 'PART_TRAIN' ? new Float32Array(PARAMETERS) : null),
           ),
         );
       },
@@ -106,7 +107,7 @@ it('removes a leaving member from the per-member series and counts the removal b
 
 it('counts rejected results by reason', async () => {
   const { pool, metrics } = cluster(['a']);
-  const outcome = deliver(pool, { workerId: 'ghost', session: 9, generation: 1, taskId: 1, epoch: 1, step: 0, lossSum: 1, count: 1 }, null);
+  const outcome = deliverReport(pool, { workerId: 'ghost', session: 9, generation: 1, taskId: 1, epoch: 1, step: 0, lossSum: 1, count: 1 }, []);
   expect(outcome.ok).toBe(false);
   // The pool reports the outcome; the gRPC service (the edge) counts it.
   metrics.rejected('report', 'unknown-worker');
@@ -172,13 +173,3 @@ it('follows the naming conventions: kfkd_ prefix, base units, _total only on cou
   expect(await metricNames(metrics.registry)).toContain('process_resident_memory_bytes');
 });
 
-/** What the Report stream does: the header, then the gradient's chunks, then the end. */
-function deliver(pool: WorkerPool, header: TaskResult__Output, gradient: Float32Array | null): ReportOutcome {
-  const opened = pool.openReport(header);
-  if (!opened.ok) return opened;
-  for (const chunk of gradient ? tensorChunks(gradient) : []) {
-    const refusal = opened.receiver.chunk(chunk.offset, chunk.values);
-    if (refusal) return refusal;
-  }
-  return opened.receiver.finish();
-}

@@ -9,6 +9,7 @@ import { type Command, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { describe, expect, it } from 'vitest';
 import { type Job, SLOT_COUNT, WorkerPool, type WorkerStream } from './pool.ts';
+import { chunksOf, deliverReport } from './testing.ts';
 
 // Two and a bit chunks.
 const PARAMETERS = (2 * TENSOR_CHUNK_BYTES) / 4 + 5;
@@ -16,7 +17,7 @@ const PARAMETERS = (2 * TENSOR_CHUNK_BYTES) / 4 + 5;
 const ROWS = SLOT_COUNT;
 const rows = (count: number) => ({ rows: count, pixels: new Uint8Array(count * 9216), targets: new Float32Array(count * 2) });
 
-/** A worker that records what it is sent and answers with `gradientOf(task)` (all `fill`s) through `respond`. */
+/** A fake worker: what it was sent, and its session; `respond` answers its tasks. */
 interface FakeWorker {
   readonly sent: Command[];
   session: number;
@@ -49,15 +50,17 @@ function setUp(ids: string[], respond: (pool: WorkerPool, worker: FakeWorker, id
   return { pool, workers };
 }
 
-function answer(pool: WorkerPool, worker: FakeWorker, id: string, task: NonNullable<Command['task']>, gradient: Float32Array | null) {
-  const opened = pool.openReport({ workerId: id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: 1, count: task.rows!.length });
-  if (!opened.ok) return opened;
-  for (const chunk of gradient ? tensorChunks(gradient) : []) {
-    const refusal = opened.receiver.chunk(chunk.offset, chunk.values);
-    if (refusal) return refusal;
-  }
-  return opened.receiver.finish();
-}
+/** The Report header a worker sends for `task`. */
+const headerFor = (worker: FakeWorker, id: string, task: NonNullable<Command['task']>) => ({
+  workerId: id,
+  session: worker.session,
+  generation: task.generation!,
+  taskId: task.taskId!,
+  epoch: task.epoch!,
+  step: task.step!,
+  lossSum: 1,
+  count: task.rows!.length,
+});
 
 const job = (step: number, parameters: Float32Array, memory?: UpdateMemory): Job => ({
   part: 'train',
@@ -74,7 +77,7 @@ const parameterChunks = (sent: Command[]) => sent.filter((c) => c.parameters).ma
 
 describe('WorkerPool tensor traffic', () => {
   it('sends each worker the parameters once per version, in order, before its task; gradients land in the job buffers', async () => {
-    const { pool, workers } = setUp(['a', 'b'], (p, w, id, task) => answer(p, w, id, task, new Float32Array(PARAMETERS).fill(id === 'a' ? 1 : 2)));
+    const { pool, workers } = setUp(['a', 'b'], (p, w, id, task) => deliverReport(p, headerFor(w, id, task), chunksOf(new Float32Array(PARAMETERS).fill(id === 'a' ? 1 : 2))));
     const memory = new UpdateMemory(PARAMETERS, 4);
     const parameters = memory.parameters.map((_, i) => i);
     const parts = await pool.compute(job(0, parameters, memory));
@@ -83,7 +86,7 @@ describe('WorkerPool tensor traffic', () => {
       expect(chunks.map((c) => c.offset)).toEqual([0, TENSOR_CHUNK_BYTES / 4, TENSOR_CHUNK_BYTES / 2]);
       expect(new Set(chunks.map((c) => c.version)).size).toBe(1);
       const task = w.sent.findIndex((c) => c.task);
-      expect(task).toBeGreaterThan(w.sent.lastIndexOf(w.sent.find((c) => c.parameters)!));
+      expect(task).toBeGreaterThan(w.sent.findLastIndex((c) => c.parameters));
       expect(w.sent[task].task!.parametersVersion).toBe(chunks[0].version);
       const values = new Float32Array(Buffer.concat(chunks.map((c) => c.values as Buffer)).buffer.slice(0));
       expect(values[PARAMETERS - 1]).toBe(PARAMETERS - 1);
@@ -107,14 +110,7 @@ describe('WorkerPool tensor traffic', () => {
       const refusals: string[] = [];
       const { pool, workers } = setUp(['good', 'bad'], (p, w, id, task) => {
         const gradient = new Float32Array(PARAMETERS).fill(1);
-        if (id === 'good') return answer(p, w, id, task, gradient);
-        const opened = p.openReport({ workerId: id, session: w.session, generation: task.generation!, taskId: task.taskId!, epoch: 1, step: 0, lossSum: 1, count: task.rows!.length });
-        if (!opened.ok) return;
-        for (const chunk of bad(gradient)) {
-          const refusal = opened.receiver.chunk(chunk.offset, chunk.values);
-          if (refusal) return void refusals.push(refusal.detail);
-        }
-        const outcome = opened.receiver.finish();
+        const outcome = deliverReport(p, headerFor(w, id, task), id === 'good' ? chunksOf(gradient) : bad(gradient));
         if (!outcome.ok) refusals.push(outcome.detail);
       });
       const parts = await pool.compute(job(0, new Float32Array(PARAMETERS)));
@@ -132,7 +128,7 @@ describe('WorkerPool tensor traffic', () => {
   it('writes nothing more into a gradient buffer once its task is gone (the buffer may be the next step\'s)', async () => {
     const report: { opened?: ReturnType<WorkerPool['openReport']> } = {};
     const { pool } = setUp(['slow'], (p, w, id, task) => {
-      report.opened = p.openReport({ workerId: id, session: w.session, generation: task.generation!, taskId: task.taskId!, epoch: 1, step: 0, lossSum: 1, count: task.rows!.length });
+      report.opened = p.openReport(headerFor(w, id, task));
     });
     const memory = new UpdateMemory(PARAMETERS, 1);
     const computing = pool.compute(job(0, new Float32Array(PARAMETERS), memory)).catch(() => 'stopped');

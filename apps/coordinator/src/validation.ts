@@ -1,7 +1,8 @@
 /**
- * Checks a worker's result against the task it answers (pure). Nothing a
- * worker sends is trusted: sizes, counts and finiteness are all checked
- * before a result can reach the sums.
+ * Checks a worker's result header against the task it answers (pure).
+ * Nothing a worker sends is trusted: this checks generation, step, count and
+ * loss; the pool checks the gradient's chunks as they arrive (order, size)
+ * and the whole gradient for NaN/Inf before a result can reach the sums.
  */
 import type { TaskResult__Output } from '@kfkd/proto';
 

@@ -22,6 +22,8 @@ const CONSTANTS_BYTES = 48;
 const PAGE_BYTES = 65536;
 /** wasm32 memories hold at most 65536 pages (4 GiB). */
 const MAX_PAGES = 65536;
+/** Entries of the table of part offsets that nesterov_table reads: the most parts, and slots, one update takes in SIMD. */
+const TABLE_ENTRIES = 64;
 
 /** The exported loops: see nesterovLoop / nesterovLoopTable. */
 interface UpdateExports {
@@ -172,9 +174,10 @@ export function firstNonFinite(values: Float32Array): number {
 
 /**
  * Parameters, velocities and `gradientSlots` gradient buffers of
- * `parameterCount` floats each. Without WebAssembly SIMD (or when the slots
- * would not fit in 4 GiB) the arrays are plain and fewer slots exist; the
- * update then runs in TypeScript, with the same results.
+ * `parameterCount` floats each (as many as fit in a 4 GiB memory, at most
+ * TABLE_ENTRIES). Without WebAssembly SIMD
+ * the arrays are plain and the update runs in TypeScript, with the same
+ * results; so does an update with a part that lives elsewhere.
  */
 export class UpdateMemory {
   readonly parameters: Float32Array;
@@ -192,10 +195,10 @@ export class UpdateMemory {
     const module = updateModule();
     // Each array starts on a 16-byte boundary; the table of part offsets follows the constants.
     const arrayBytes = Math.ceil((parameterCount * 4) / 16) * 16;
-    const tableBytes = 4 * 64;
+    const tableBytes = 4 * TABLE_ENTRIES;
     const fixedBytes = CONSTANTS_BYTES + tableBytes + 2 * arrayBytes;
     const slotsThatFit = Math.max(0, Math.floor((MAX_PAGES * PAGE_BYTES - fixedBytes) / Math.max(16, arrayBytes)));
-    const slots = Math.min(gradientSlots, slotsThatFit, 64);
+    const slots = Math.min(gradientSlots, slotsThatFit, TABLE_ENTRIES);
     if (!module || fixedBytes > MAX_PAGES * PAGE_BYTES) {
       this.parameters = new Float32Array(parameterCount);
       this.velocity = new Float32Array(parameterCount);

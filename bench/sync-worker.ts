@@ -1,8 +1,9 @@
 /** A worker whose compute does nothing (zero gradients), for `bench sync`: argv = port id. */
 import * as grpc from '@grpc/grpc-js';
-import { stderrLogger } from '@kfkd/runtime';
+import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { Worker } from '@kfkd/worker';
 
+preferThroughputGc(); // as `kfkd worker` does
 const [port, id] = process.argv.slice(2);
 const quiet = { debug: () => undefined, info: () => undefined, warn: stderrLogger(`bench worker ${id}`).warn, error: stderrLogger(`bench worker ${id}`).error };
 let gradient: Float32Array | null = null;

@@ -15,6 +15,7 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
 import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
+import { preferThroughputGc } from '@kfkd/runtime';
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // Children run in this node with tsx's loader (not tsx's CLI, which would add a wrapper process), so their pid is theirs.
@@ -50,6 +51,8 @@ interface GrpcRound {
 }
 
 export async function sync(args: string[]): Promise<void> {
+  // As `kfkd coordinator` and `kfkd worker` do (the raw TCP set-up runs in this process too).
+  preferThroughputGc();
   const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const steps = Number(option('--steps') ?? 5) || 5;
   const rounds = Number(option('--rounds') ?? 4) || 4;

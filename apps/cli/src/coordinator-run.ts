@@ -3,7 +3,7 @@
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
 import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles } from '@kfkd/coordinator';
-import { stderrLogger } from '@kfkd/runtime';
+import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, selectBackend, type TrainerObserver } from '@kfkd/model';
 import { readToken, secondsToMs } from './cluster-flags.ts';
 import type { CoordinatorFlags } from './commands/coordinator.ts';
@@ -14,6 +14,7 @@ import { onInterrupt } from './signals.ts';
 import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
 export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
+  preferThroughputGc();
   const token = await readToken(flags.tokenFile);
   const tls = tlsFiles(flags);
   const inputs = await loadTrainingInputs(flags);

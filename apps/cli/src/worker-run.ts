@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GradientComputer, selectBackend } from '@kfkd/model';
-import { stderrLogger } from '@kfkd/runtime';
+import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfkd/worker';
 import { readToken } from './cluster-flags.ts';
 import type { WorkerFlags } from './commands/worker.ts';
@@ -11,6 +11,7 @@ import { serveMetrics } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
 export async function runWorker(flags: WorkerFlags): Promise<void> {
+  preferThroughputGc();
   const token = await readToken(flags.tokenFile);
   if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');

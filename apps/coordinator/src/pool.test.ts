@@ -103,7 +103,9 @@ describe('WorkerPool tensor traffic', () => {
 
   it('refuses a gradient with NaN, out of order or short, and drops its sender; the rows are recomputed by the other worker', async () => {
     for (const [bad, detail] of [
-      [(g: Float32Array) => tensorChunks(g.map((x, i) => (i === PARAMETERS - 2 ? Number.NaN : x))), /gradient value \d+ is NaN/],
+      // In the third chunk: the index reported is the gradient's, not the chunk's.
+      [(g: Float32Array) => tensorChunks(g.map((x, i) => (i === PARAMETERS - 2 ? Number.NaN : x))), new RegExp(`gradient value ${PARAMETERS - 2} is NaN`)],
+      [(g: Float32Array) => tensorChunks(g.map((x, i) => (i === 7 ? -Infinity : x))), /gradient value 7 is -Infinity/],
       [(g: Float32Array) => tensorChunks(g).reverse(), /chunk at value \d+, expected 0/],
       [(g: Float32Array) => tensorChunks(g).slice(0, 2), /gradient of \d+ values, expected \d+/],
     ] as const) {

@@ -51,7 +51,7 @@ export class CoordinatorService {
       Heartbeat: (call, callback) => this.heartbeat(call, callback),
       Watch: (call) => this.watch(call),
     };
-    server.addService(withSharedSerialisation(kfkdProto().kfkd.v1.Coordinator.service), handlers);
+    server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
   }
 
   /** New joins are refused (UNAVAILABLE) from now on. */
@@ -176,25 +176,4 @@ function streamOf(call: grpc.ServerWritableStream<JoinRequest__Output, Command>)
       else call.emit('error', { code: CLOSE_CODES[reason], details: `${reason}: ${detail}` });
     },
   };
-}
-
-/**
- * The service definition with Join's responses serialised once per command
- * object: the pool sends the same parameter chunk commands to every worker
- * (1 MiB each, 32 per net2 step per worker), and grpc-js would otherwise
- * encode each of them once per worker.
- */
-function withSharedSerialisation(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
-  const join = definition.Join as grpc.MethodDefinition<JoinRequest__Output, Command>;
-  const serialised = new WeakMap<Command, Buffer>();
-  const responseSerialize = (command: Command): Buffer => {
-    if (!command.parameters) return join.responseSerialize(command);
-    let bytes = serialised.get(command);
-    if (!bytes) {
-      bytes = join.responseSerialize(command);
-      serialised.set(command, bytes);
-    }
-    return bytes;
-  };
-  return { ...definition, Join: { ...join, responseSerialize } };
 }

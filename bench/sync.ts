@@ -5,9 +5,13 @@
  * workers whose compute does nothing, against the same bytes over a raw TCP
  * socket (the ceiling). Workers are separate processes on loopback.
  *
- * Both set-ups stay up while R rounds alternate N gRPC steps and N raw TCP
- * steps, and the medians over the rounds are printed: on a busy machine the
- * two are then measured under the same load.
+ * Between the two, the grpc-js floor (grpc-floor.ts): the same messages
+ * through grpc-js with pass-through serialisers and no work on either side,
+ * which tells what of the gap to raw TCP is grpc-js's own.
+ *
+ * The three set-ups stay up while R rounds alternate N steps of each, and
+ * the medians over the rounds are printed: on a busy machine they are then
+ * measured under the same load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
 import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
 import { preferThroughputGc } from '@kfkd/runtime';
+import * as grpc from '@grpc/grpc-js';
+import { FLOOR_SERVICE, floorMessages, writeAll } from './grpc-floor.ts';
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // Children run in this node with tsx's loader (not tsx's CLI, which would add a wrapper process), so their pid is theirs.
@@ -63,44 +69,52 @@ export async function sync(args: string[]): Promise<void> {
   const bytesPerWorker = count * 4;
   console.log(
     `net2: ${count.toLocaleString('en')} parameters (${(bytesPerWorker / 1e6).toFixed(1)} MB float32), batch ${batch}, no-op compute; ` +
-      `${rounds} rounds of ${steps} gRPC steps then ${steps} raw TCP steps, medians over the rounds\n`,
+      `${rounds} rounds of ${steps} steps each of gRPC, the grpc-js floor and raw TCP; medians over the rounds\n`,
   );
-  console.log('workers | gRPC ms/step | MB/step | gRPC MB/s | raw TCP ms/step | raw TCP MB/s | gRPC/TCP | CPU ms/step: coordinator, each worker | avg+update ms | (CPU ms)');
+  console.log(
+    'workers | gRPC ms/step | MB/step | gRPC MB/s | floor MB/s | raw TCP MB/s | gRPC/TCP | floor/TCP | CPU ms/step: coordinator, each worker | avg+update ms | (CPU ms)',
+  );
   for (const workers of workerCounts) {
-    const grpc = await grpcRig(spec, count, batch, workers);
+    const kfkd = await grpcRig(spec, count, batch, workers);
+    const floor = await floorRig(bytesPerWorker, workers);
     const tcp = await tcpRig(bytesPerWorker, workers);
     const grpcRounds: GrpcRound[] = [];
+    const floorRounds: number[] = [];
     const tcpRounds: number[] = [];
     try {
       for (let r = 0; r < rounds; r++) {
-        grpcRounds.push(await grpc.run(steps));
+        grpcRounds.push(await kfkd.run(steps));
+        floorRounds.push(await floor.run(steps));
         tcpRounds.push(await tcp.run(steps));
       }
     } finally {
-      await grpc.close();
+      await kfkd.close();
+      await floor.close();
       await tcp.close();
     }
     const grpcMs = median(grpcRounds.map((r) => r.stepMs));
-    const tcpMs = median(tcpRounds);
-    const ratio = median(grpcRounds.map((r, i) => tcpRounds[i] / r.stepMs));
     const mb = (2 * workers * bytesPerWorker) / 1e6;
+    const rate = (ms: number): string => ((mb / ms) * 1000).toFixed(0);
+    const percent = (ratios: number[]): string => `${(median(ratios) * 100).toFixed(0)}%`;
     console.log(
       [
         String(workers).padStart(7),
         grpcMs.toFixed(1).padStart(12),
         mb.toFixed(1).padStart(7),
-        ((mb / grpcMs) * 1000).toFixed(0).padStart(9),
-        tcpMs.toFixed(1).padStart(15),
-        ((mb / tcpMs) * 1000).toFixed(0).padStart(12),
-        `${(ratio * 100).toFixed(0)}%`.padStart(8),
+        rate(grpcMs).padStart(9),
+        rate(median(floorRounds)).padStart(10),
+        rate(median(tcpRounds)).padStart(12),
+        percent(grpcRounds.map((r, i) => tcpRounds[i] / r.stepMs)).padStart(8),
+        percent(floorRounds.map((ms, i) => tcpRounds[i] / ms)).padStart(9),
         `${median(grpcRounds.map((r) => r.coordinatorCpuMs)).toFixed(1)}, ${median(grpcRounds.map((r) => r.workerCpuMs)).toFixed(1)}`.padStart(37),
         median(grpcRounds.flatMap((r) => r.updateMs)).toFixed(1).padStart(13),
         median(grpcRounds.flatMap((r) => r.updateCpuMs)).toFixed(1).padStart(8),
       ].join(' | '),
     );
   }
-  console.log('\nMB/step counts parameters out plus gradients back for every worker. gRPC/TCP is the median over the rounds of the raw TCP');
-  console.log("step time over the gRPC one. avg+update is the median over all timed steps of the trainer's own call on the parts the");
+  console.log('\nMB/step counts parameters out plus gradients back for every worker. gRPC/TCP and floor/TCP are the medians over the rounds of');
+  console.log('the raw TCP step time over the gRPC (floor) one. The floor sends the same 1 MiB messages through grpc-js with the same');
+  console.log("settings but pass-through serialisers and no work at either end (bench/grpc-floor.ts). avg+update is the median over all timed steps of the trainer's own call on the parts the");
   console.log("workers sent (nesterovUpdateSummed over an UpdateMemory); (CPU ms) is this process's CPU time for it, which leaves out");
   console.log('waiting for a core on a busy machine. CPU ms/step: CPU time per gRPC step of the coordinator (this process, one event');
   console.log('loop for every worker, plus V8 helper threads) and of each worker process (mean; from /proc, 10 ms resolution).');
@@ -160,6 +174,48 @@ async function grpcRig(spec: ReturnType<typeof netSpec>, count: number, batch: n
     },
     async close() {
       pool.stop('finished');
+      await stopServer(server);
+      await Promise.all(children.map(exitOf));
+    },
+  };
+}
+
+/** `workers` grpc-js floor peers (grpc-floor-peer.ts); run() times steps of `bytes` down to every peer and back from each. */
+async function floorRig(bytes: number, workers: number): Promise<Rig<number>> {
+  const downs: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
+  let answered = 0;
+  let onAnswer = (): void => undefined;
+  const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) =>
+    s.addService(FLOOR_SERVICE, {
+      Down: (call: grpc.ServerWritableStream<Buffer, Buffer>) => void downs.push(call),
+      Up: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        call.on('data', () => undefined);
+        call.on('end', () => {
+          callback(null, Buffer.alloc(0));
+          answered++;
+          onAnswer();
+        });
+      },
+    }),
+  );
+  const children = Array.from({ length: workers }, () => child('./grpc-floor-peer.ts', [String(port), String(bytes)]));
+  while (downs.length < workers) await new Promise((r) => setTimeout(r, 10));
+  const messages = floorMessages(Buffer.alloc(bytes, 1));
+  const step = async (): Promise<void> => {
+    answered = 0;
+    const all = new Promise<void>((resolve) => (onAnswer = () => answered === workers && resolve()));
+    await Promise.all(downs.map((down) => writeAll(down, messages)));
+    await all;
+  };
+  for (let i = 0; i < 2; i++) await step();
+  return {
+    async run(steps) {
+      const start = performance.now();
+      for (let s = 0; s < steps; s++) await step();
+      return (performance.now() - start) / steps;
+    },
+    async close() {
+      for (const down of downs) down.end();
       await stopServer(server);
       await Promise.all(children.map(exitOf));
     },

@@ -12,6 +12,7 @@ import type { LeaveReason } from './membership.ts';
 import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
+import { joinResponseSerializer } from './parameter-encoding.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -51,7 +52,9 @@ export class CoordinatorService {
       Heartbeat: (call, callback) => this.heartbeat(call, callback),
       Watch: (call) => this.watch(call),
     };
-    server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
+    const definition = kfkdProto().kfkd.v1.Coordinator.service;
+    const join = definition.Join as grpc.MethodDefinition<JoinRequest__Output, Command>;
+    server.addService({ ...definition, Join: { ...join, responseSerialize: joinResponseSerializer(join.responseSerialize) } }, handlers);
   }
 
   /** New joins are refused (UNAVAILABLE) from now on. */

@@ -53,7 +53,8 @@ export interface WorkerConfig {
   readonly metrics?: WorkerMetrics;
 }
 
-const CLIENT_OPTIONS: grpc.ChannelOptions = {
+/** The worker's channel options (exported for bench sync's grpc-js floor, which must use the same). */
+export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   ...MESSAGE_SIZE_OPTIONS,
   // No client keepalive pings: tfjs blocks this process's event loop while it
   // computes, and a ping timeout timer that expires during a long task would

@@ -112,12 +112,13 @@ export async function sync(args: string[]): Promise<void> {
       ].join(' | '),
     );
   }
-  console.log('\nMB/step counts parameters out plus gradients back for every worker. gRPC/TCP and floor/TCP are the medians over the rounds of');
-  console.log('the raw TCP step time over the gRPC (floor) one. The floor sends the same 1 MiB messages through grpc-js with the same');
-  console.log("settings but pass-through serialisers and no work at either end (bench/grpc-floor.ts). avg+update is the median over all timed steps of the trainer's own call on the parts the");
-  console.log("workers sent (nesterovUpdateSummed over an UpdateMemory); (CPU ms) is this process's CPU time for it, which leaves out");
-  console.log('waiting for a core on a busy machine. CPU ms/step: CPU time per gRPC step of the coordinator (this process, one event');
-  console.log('loop for every worker, plus V8 helper threads) and of each worker process (mean; from /proc, 10 ms resolution).');
+  console.log('\nMB/step counts parameters out plus gradients back for every worker. gRPC/TCP and floor/TCP are the medians over the');
+  console.log('rounds of the raw TCP step time over the gRPC (floor) one. The floor sends the same 1 MiB messages through grpc-js with the');
+  console.log('same settings but pass-through serialisers and no work at either end (bench/grpc-floor.ts). avg+update is the median over');
+  console.log("all timed steps of the trainer's own call on the parts the workers sent (nesterovUpdateSummed over an UpdateMemory);");
+  console.log("(CPU ms) is this process's CPU time for it, which leaves out waiting for a core on a busy machine. CPU ms/step: CPU time");
+  console.log('per gRPC step of the coordinator (this process, one event loop for every worker, plus V8 helper threads) and of each');
+  console.log('worker process (mean; from /proc, 10 ms resolution). All of these processes run without incremental marking, as kfkd does.');
   console.log('Goal: gRPC >= 50% of raw TCP; averaging + update < 20 ms.');
 }
 

@@ -1,5 +1,8 @@
 /** The raw-TCP ceiling's peer for `bench sync`: receives length-prefixed payloads and answers each with as many bytes. argv = port. */
 import { connect } from 'node:net';
+import { preferThroughputGc } from '@kfkd/runtime';
+
+preferThroughputGc(); // as every process of the bench
 
 const socket = connect(Number(process.argv[2]), '127.0.0.1');
 let header = Buffer.alloc(0);

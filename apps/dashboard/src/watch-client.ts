@@ -7,6 +7,10 @@
  * States: connecting (call made, nothing received) -> connected (first
  * message) -> disconnected (stream ended; retrying after a delay) -> ...;
  * stop() ends it for good.
+ *
+ * After a run's finished event the coordinator ends the stream and usually
+ * exits: the client keeps retrying (a resumed run would be shown), but does
+ * not log that as a problem until a stream is connected again.
  */
 import * as grpc from '@grpc/grpc-js';
 import { MESSAGE_SIZE_OPTIONS, kfkdProto, tokenMetadata } from '@kfkd/proto';
@@ -41,6 +45,8 @@ export class WatchClient {
   private attempt = 0;
   private stopped = false;
   private lastLogged = '';
+  /** The last stream delivered its run's end: the coordinator going away is expected. */
+  private runOver = false;
 
   constructor(private readonly options: WatchClientOptions) {
     const Client = kfkdProto().kfkd.v1.Coordinator;
@@ -68,10 +74,12 @@ export class WatchClient {
       if (!connected) {
         connected = true;
         this.lastLogged = '';
+        this.runOver = false;
         this.link('connected', '');
       }
       const event = eventOf(message);
       if (!event) return;
+      if (event.kind === 'finished') this.runOver = true;
       // A full replay means the link is healthy again: start the backoff over.
       if (event.kind === 'replay-done') this.attempt = 0;
       this.options.onEvent(event);
@@ -83,7 +91,7 @@ export class WatchClient {
       this.call = null;
       const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
       this.link('disconnected', `${detail}; retrying in ${(delay / 1000).toFixed(1)} s`);
-      if (detail !== this.lastLogged) this.options.log?.('watch stream ended; reconnecting with backoff', { coordinator: this.options.coordinator, detail });
+      if (!this.runOver && detail !== this.lastLogged) this.options.log?.('watch stream ended; reconnecting with backoff', { coordinator: this.options.coordinator, detail });
       this.lastLogged = detail;
       this.timer = setTimeout(() => this.connect(), delay);
     };

@@ -1,7 +1,8 @@
 /**
  * A stand-in coordinator that only serves Watch, replaying a made-up run:
  * `epochs` epoch records, two workers and 16 predicted faces. For measuring
- * what a page load of a long run costs without training one.
+ * what a page load of a long run costs without training one, and for the
+ * watch client's reconnection.
  */
 import * as grpc from '@grpc/grpc-js';
 import { AUTHORIZATION_KEY, kfkdProto } from '@kfkd/proto';
@@ -57,7 +58,8 @@ export async function startFakeCoordinator(token: string, events: readonly Watch
     Watch: (call) => {
       if (call.metadata.get(AUTHORIZATION_KEY)[0] !== `Bearer ${token}`) return void call.emit('error', { code: grpc.status.UNAUTHENTICATED });
       for (const event of events) call.write(event);
-      // Then stays open, as a live run's stream does.
+      // Then ends after a finished run, as the coordinator does, or stays open, as a live run's stream does.
+      if (events.some((event) => event.finished)) call.end();
     },
   };
   server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);

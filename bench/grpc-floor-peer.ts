@@ -1,13 +1,13 @@
 /** The grpc-js floor's worker for `bench sync` (see grpc-floor.ts): argv = port bytes. */
 import * as grpc from '@grpc/grpc-js';
 import { preferThroughputGc } from '@kfkd/runtime';
-import { CLIENT_OPTIONS } from '@kfkd/worker';
+import { WORKER_CHANNEL_OPTIONS } from '@kfkd/worker';
 import { FLOOR_SERVICE, floorMessages, writeAll } from './grpc-floor.ts';
 
 preferThroughputGc(); // as `kfkd worker` does
 const [port, bytes] = process.argv.slice(2).map(Number);
 const Client = grpc.makeGenericClientConstructor(FLOOR_SERVICE, 'Floor');
-const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CLIENT_OPTIONS) as unknown as {
+const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), WORKER_CHANNEL_OPTIONS) as unknown as {
   Down(request: Buffer): grpc.ClientReadableStream<Buffer>;
   Up(callback: (error: grpc.ServiceError | null) => void): grpc.ClientWritableStream<Buffer>;
 };

@@ -54,7 +54,7 @@ export interface WorkerConfig {
 }
 
 /** The worker's channel options (exported for bench sync's grpc-js floor, which must use the same). */
-export const CLIENT_OPTIONS: grpc.ChannelOptions = {
+export const WORKER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   ...MESSAGE_SIZE_OPTIONS,
   // No client keepalive pings: tfjs blocks this process's event loop while it
   // computes, and a ping timeout timer that expires during a long task would
@@ -101,7 +101,7 @@ export class Worker {
   async run(): Promise<'finished' | 'stopped'> {
     if (this.currentState !== 'created') throw new Error(`run() called in state ${this.currentState}`);
     const Client = kfkdProto().kfkd.v1.Coordinator;
-    const client = new Client(this.config.coordinator, this.config.credentials, CLIENT_OPTIONS) as CoordinatorClient;
+    const client = new Client(this.config.coordinator, this.config.credentials, WORKER_CHANNEL_OPTIONS) as CoordinatorClient;
     try {
       for (;;) {
         if (this.stopping) return this.finish('stopped');

@@ -1,8 +1,8 @@
 /** The grpc-js floor's worker for `bench sync` (see grpc-floor.ts): argv = port bytes. */
 import * as grpc from '@grpc/grpc-js';
-import { preferThroughputGc } from '@kfkd/runtime';
+import { preferThroughputGc, writeInOrder } from '@kfkd/runtime';
 import { WORKER_CHANNEL_OPTIONS } from '@kfkd/worker';
-import { FLOOR_SERVICE, floorMessages, writeAll } from './grpc-floor.ts';
+import { FLOOR_SERVICE, floorMessages } from './grpc-floor.ts';
 
 preferThroughputGc(); // as `kfkd worker` does
 const [port, bytes] = process.argv.slice(2).map(Number);
@@ -21,7 +21,7 @@ down.on('data', (message: Buffer) => {
   const up = client.Up((error) => {
     if (error) console.error(`floor peer: ${error.message}`);
   });
-  void writeAll(up, answer).then(() => up.end());
+  void writeInOrder(up, answer).then(() => up.end());
 });
 down.on('error', () => process.exit(0));
 down.on('end', () => process.exit(0));

@@ -39,10 +39,3 @@ export function floorMessages(bytes: Buffer): Buffer[] {
   for (let at = 0; at < bytes.length; at += TENSOR_CHUNK_BYTES) messages.push(bytes.subarray(at, Math.min(bytes.length, at + TENSOR_CHUNK_BYTES)));
   return messages;
 }
-
-/** Writes `messages` to `stream` in order, waiting for 'drain' as grpc-js asks; resolves once all are handed over. */
-export async function writeAll(stream: { write(message: Buffer): boolean; once(event: 'drain', listener: () => void): unknown }, messages: readonly Buffer[]): Promise<void> {
-  for (const message of messages) {
-    if (!stream.write(message)) await new Promise<void>((resolve) => stream.once('drain', resolve));
-  }
-}

@@ -19,9 +19,9 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
 import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } from '@kfkd/model';
-import { preferThroughputGc } from '@kfkd/runtime';
+import { preferThroughputGc, writeInOrder } from '@kfkd/runtime';
 import * as grpc from '@grpc/grpc-js';
-import { FLOOR_SERVICE, floorMessages, writeAll } from './grpc-floor.ts';
+import { FLOOR_SERVICE, floorMessages } from './grpc-floor.ts';
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // Children run in this node with tsx's loader (not tsx's CLI, which would add a wrapper process), so their pid is theirs.
@@ -205,7 +205,7 @@ async function floorRig(bytes: number, workers: number): Promise<Rig<number>> {
   const step = async (): Promise<void> => {
     answered = 0;
     const all = new Promise<void>((resolve) => (onAnswer = () => answered === workers && resolve()));
-    await Promise.all(downs.map((down) => writeAll(down, messages)));
+    await Promise.all(downs.map((down) => writeInOrder(down, messages)));
     await all;
   };
   for (let i = 0; i < 2; i++) await step();

@@ -30,7 +30,7 @@ import {
 } from '@kfkd/proto';
 import type { TaskCompute } from './compute.ts';
 import { WorkerRefusedError } from './errors.ts';
-import type { Logger } from '@kfkd/runtime';
+import { type Logger, writeInOrder } from '@kfkd/runtime';
 import type { WorkerMetrics } from './metrics.ts';
 import { Backoff } from './reconnect.ts';
 import { decideOnSessionEnd } from './session-end.ts';
@@ -210,7 +210,9 @@ export class Worker {
             { result: { workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: out.lossSum, count: out.count } },
             ...(out.gradSum ? tensorChunks(out.gradSum).map((gradient) => ({ gradient })) : []),
           ];
-          void writeAll(report, parts);
+          void writeInOrder(report, parts).then(() => {
+            if (!report.destroyed) report.end();
+          });
         });
       };
 
@@ -316,23 +318,6 @@ export class Worker {
     this.currentState = next;
     this.config.metrics?.setConnected(next === 'joined');
   }
-}
-
-/** Writes `parts` to a client stream in order, waiting whenever its buffer is full, then ends it. */
-async function writeAll(stream: grpc.ClientWritableStream<ReportPart>, parts: readonly ReportPart[]): Promise<void> {
-  for (const part of parts) {
-    if (stream.destroyed) return;
-    if (!stream.write(part)) await new Promise<void>((resolve) => {
-      const go = (): void => {
-        stream.off('drain', go);
-        stream.off('close', go);
-        resolve();
-      };
-      stream.on('drain', go);
-      stream.on('close', go);
-    });
-  }
-  if (!stream.destroyed) stream.end();
 }
 
 /** Channel credentials from PEM files: none (plaintext), TLS (`ca`), or mTLS (`ca` + `cert` + `key`). */

@@ -7,10 +7,13 @@
  * every worker. protobufjs encodes each into a freshly allocated buffer,
  * which grpc-js then copies into its own frame: 32 MB of short-lived buffers
  * per worker and step, and the garbage collection that frees them. Reusing
- * one buffer is safe because grpc-js's server copies the serialised message
- * into its frame before serialize returns (serializeMessage in grpc-js 1.14's
- * server-interceptors); parameter-encoding.test.ts sends chunks back to back
- * through a real server to catch a grpc-js that stops doing so.
+ * one buffer is safe because grpc-js's server serialises a stream's messages
+ * one at a time (its Writable hands over the next only after the previous
+ * write completed) and copies each into its own frame before serialize
+ * returns (serializeMessage in grpc-js 1.14's server-interceptors).
+ * parameter-encoding.test.ts writes chunks back to back through a real server
+ * and checks what arrives, for a grpc-js that would serialise them as they
+ * are written and keep the buffers.
  *
  * The bytes are protobuf's wire format for Command { parameters: ParameterChunk },
  * every field in number order, zeros included, exactly as protobufjs writes

@@ -83,9 +83,7 @@ it('compiles in a build stage and runs the compiled CLI with production dependen
   expect(JSON.parse(entrypoint.slice('ENTRYPOINT '.length))).toEqual(['node', `${dist.target}/kfkd.js`]);
 });
 
-it('lets npm ci see every workspace of the repository', () => {
-  const deps = stageRunning(/npm ci --omit=dev/)!;
-  const copied = new Set(copiesFrom(deps).map((c) => c.source));
+it('lets npm ci see every workspace of the repository, in the build and the production install', () => {
   const workspaces = rootPackage.workspaces.flatMap((w) =>
     w.endsWith('/*')
       ? readdirSync(`${REPO}${w.slice(0, -2)}`, { withFileTypes: true })
@@ -93,8 +91,15 @@ it('lets npm ci see every workspace of the repository', () => {
           .map((e) => `${w.slice(0, -2)}/${e.name}`)
       : [w],
   );
-  for (const w of workspaces) expect(copied, w).toContain(`${w}/package.json`);
-  expect(copied).toContain('package-lock.json');
+  for (const stage of [stageRunning(/npm run build/)!, stageRunning(/npm ci --omit=dev/)!]) {
+    const sources = copiesFrom(stage)
+      .filter((c) => c.from === undefined)
+      .map((c) => c.source.replace(/\/$/, ''));
+    // A workspace's package.json, or a folder holding it.
+    const covered = (w: string): boolean => sources.some((s) => s === `${w}/package.json` || w === s || w.startsWith(`${s}/`));
+    for (const w of workspaces) expect(covered(w), `${w} in the stage FROM ${stage.base}`).toBe(true);
+    expect(sources).toContain('package-lock.json');
+  }
 });
 
 it('runs as a numeric non-root user, the one the Kubernetes manifests ask for', () => {

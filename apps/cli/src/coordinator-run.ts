@@ -2,7 +2,7 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, completedRun } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, saveParameters, selectBackend, type TrainerObserver } from '@kfkd/model';
 import { readToken, secondsToMs } from './cluster-flags.ts';
@@ -14,10 +14,11 @@ import { onInterrupt } from './signals.ts';
 import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
 /** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after a checkpoint (130/143). */
-export async function runCoordinator(flags: CoordinatorFlags): Promise<ExitCode> {
+export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode> {
   preferThroughputGc();
-  const token = await readToken(flags.tokenFile);
-  const tls = tlsFiles(flags);
+  const token = await readToken(given.tokenFile);
+  const tls = tlsFiles(given);
+  const flags = await withCheckpointEpochs(given);
   const inputs = await loadTrainingInputs(flags);
   const { data, spec, prepared } = inputs;
   const runDir = flags.runDir ?? defaultRunDir(spec);
@@ -101,7 +102,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<ExitCode>
   // Ready (/healthz 200) once workers can connect.
   const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => coordinator.state === 'running');
   const interruption = onInterrupt((signal) => {
-    console.error(`\n${signal}: stopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (${signal === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit at once)`);
+    console.error(`\n${signal}: stopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once)`);
     coordinator.shutdown();
   });
   try {
@@ -133,6 +134,17 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<ExitCode>
     interruption.dispose();
     await metricsServer?.close();
   }
+}
+
+/**
+ * Without --epochs, a run directory's run goes on with the epochs it was
+ * started with (not the net's default): a restarted pod resumes the run as
+ * planned, and a finished one stays finished. More --epochs extend it.
+ */
+async function withCheckpointEpochs(flags: CoordinatorFlags): Promise<CoordinatorFlags> {
+  if (flags.epochs !== undefined || !flags.runDir) return flags;
+  const epochs = (await readCheckpointIdentity(flags.runDir))?.epochs;
+  return typeof epochs === 'number' ? { ...flags, epochs } : flags;
 }
 
 function tlsFiles(flags: CoordinatorFlags): TlsFiles | null {

@@ -55,7 +55,7 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
       }
       // A worker that fails (a refusal, a missing GPU, a bug) fails the run: the others would wait for it forever.
       failedWorker = new ChildFailedError(name, exitCode);
-      process.stderr.write(`kfkd: ${failedWorker.message}; stopping the run\n`);
+      process.stderr.write(`kfkd: ${name} failed (exit code ${exitCode}); stopping the run\n`);
       stopRun();
     });
     createInterface({ input: child.stdout! }).on('line', (line) => (stdoutToStdout ? process.stdout : process.stderr).write(line + '\n'));

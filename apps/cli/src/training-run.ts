@@ -50,7 +50,7 @@ export async function runTraining(flags: TrainFlags): Promise<ExitCode> {
   const computer = new GradientComputer(spec, { parameters, seed: flags.seed });
   const abort = new AbortController();
   const interruption = onInterrupt((signal) => {
-    console.error(`\n${signal}: stopping after this step; the model and history so far are kept (${signal === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit at once)`);
+    console.error(`\n${signal}: stopping after this step; the model and history so far are kept (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once)`);
     abort.abort();
   });
   const progress = progressLine(process.stderr);

@@ -131,9 +131,10 @@ it('SIGTERM: the worker leaves the run and exits 143; the coordinator checkpoint
 
 it('Ctrl-C on kfkd local: the coordinator checkpoints, every child stops, and local exits 130; the restart resumes', async () => {
   const runDir = join(dir, 'local-interrupted');
-  const local = startKfkd(['local', '--workers', '2', '--backend', 'wasm', '--no-dashboard', ...flags(runDir, LONG)]);
+  const local = startKfkd(['local', '--workers', '2', '--backend', 'wasm', '--no-dashboard', ...flags(runDir, LONG)], {}, { ownProcessGroup: true });
   await local.waitFor(/^\s+1 \|/);
-  local.kill('SIGINT');
+  // To the whole process group, as a terminal sends it: only local may hear it, and it stops its children in order.
+  local.killGroup('SIGINT');
   expect(await local.exited, local.stderr.join('\n')).toBe(EXIT_SIGINT);
   const log = local.stderr.join('\n');
   expect(local.stdout.join('\n')).toMatch(/^interrupted after \d+ complete epochs; checkpoint saved/m);
@@ -145,6 +146,21 @@ it('Ctrl-C on kfkd local: the coordinator checkpoints, every child stops, and lo
   await again.waitFor(new RegExp(`resuming from the checkpoint in .*: epoch ${done + 1}, step`));
   again.kill('SIGTERM');
   expect(await again.exited).toBe(EXIT_SIGTERM);
+});
+
+it('kfkd train stops on SIGTERM after the step in flight, keeps the model and exits 143; kfkd dashboard exits 130 on Ctrl-C', async () => {
+  const runDir = join(dir, 'train-interrupted');
+  const train = startKfkd(['train', '--backend', 'wasm', ...flags(runDir, LONG)]);
+  await train.waitFor(/^\s+1 \|/);
+  train.kill('SIGTERM');
+  expect(await train.exited, train.stderr.join('\n')).toBe(EXIT_SIGTERM);
+  expect(train.stdout.join('\n')).toMatch(/^interrupted after \d+ complete epochs$/m);
+  await stat(join(runDir, 'model', 'model.json'));
+
+  const dashboard = startKfkd(['dashboard', '--coordinator', '127.0.0.1:1', '--listen', '127.0.0.1:0']);
+  await dashboard.waitFor(/\[dashboard\] serving http/);
+  dashboard.kill('SIGINT');
+  expect(await dashboard.exited).toBe(EXIT_SIGINT);
 });
 
 describe('refused or misconfigured', () => {

@@ -2,27 +2,43 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
-import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, selectBackend, type TrainerObserver } from '@kfkd/model';
+import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, saveParameters, selectBackend, type TrainerObserver } from '@kfkd/model';
 import { readToken, secondsToMs } from './cluster-flags.ts';
 import type { CoordinatorFlags } from './commands/coordinator.ts';
-import { UsageError } from './failure.ts';
+import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
 import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
-export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
+/** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after a checkpoint (130/143). */
+export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode> {
   preferThroughputGc();
-  const token = await readToken(flags.tokenFile);
-  const tls = tlsFiles(flags);
+  const token = await readToken(given.tokenFile);
+  const tls = tlsFiles(given);
+  const flags = await withCheckpointEpochs(given);
   const inputs = await loadTrainingInputs(flags);
   const { data, spec, prepared } = inputs;
+  const runDir = flags.runDir ?? defaultRunDir(spec);
+  const identity = { net: spec.name, data: flags.data, dataRows: data.rows, seed: flags.seed, epochs: spec.training.maxEpochs, batchSize: spec.training.batchSize, parameters: paramLayout(spec).size };
+  // A finished run started again (a restarted pod, the same command twice): done at once, nothing trained, saved or served.
+  if (flags.resumeFrom === 'latest') {
+    const finished = await completedRun(runDir, identity, spec.training.maxEpochs);
+    if (finished) {
+      if (!finished.modelSaved) {
+        await selectBackend('cpu');
+        await saveParameters(spec, finished.state.parameters, finished.modelDir);
+      }
+      const how = finished.reason === 'early-stopping' ? `early stopping ended it after epoch ${finished.state.history.length}` : `${finished.state.history.length} of ${spec.training.maxEpochs} epochs`;
+      console.log(`the run in ${runDir} is already complete (${how}); nothing to do. Model: ${finished.modelDir}${finished.modelSaved ? '' : ' (saved now from the last checkpoint)'}`);
+      return EXIT_COMPLETE;
+    }
+  }
   // The coordinator computes nothing; tfjs only writes the final model.
   await selectBackend('cpu');
   const parameters = await startingParameters(spec, flags, (line) => console.log(line));
-  const runDir = flags.runDir ?? defaultRunDir(spec);
   const log = stderrLogger('coordinator');
   const config = { ...runConfig(flags, inputs), backend: 'distributed', device: 'workers', initFrom: flags.initFrom ?? null, spec };
   log.info('configuration', {
@@ -66,7 +82,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     seed: flags.seed,
     runDir,
     runConfig: config,
-    identity: { net: spec.name, data: flags.data, dataRows: data.rows, seed: flags.seed, epochs: spec.training.maxEpochs, batchSize: spec.training.batchSize, parameters: parameters.length },
+    identity,
     resumeFrom: flags.resumeFrom,
     listen: flags.listen,
     token,
@@ -85,13 +101,17 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
   });
   // Ready (/healthz 200) once workers can connect.
   const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => coordinator.state === 'running');
-  const stopListening = onInterrupt(() => {
-    console.error('\nstopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (Ctrl-C again to quit at once)');
+  const interruption = onInterrupt((signal) => {
+    console.error(`\n${signal}: stopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once)`);
     coordinator.shutdown();
   });
   try {
-    const { result, modelDir } = await coordinator.run();
+    const { result, modelDir, alreadyFinished } = await coordinator.run();
     progress.clear();
+    if (alreadyFinished) {
+      console.log(`the run in ${runDir} is already complete; nothing to do. Model: ${modelDir}`);
+      return EXIT_COMPLETE;
+    }
     const last = result.history.at(-1);
     console.log('');
     if (result.stopReason === 'early-stopping') console.log(`early stopping: best valid loss at epoch ${result.bestEpoch}, its weights restored`);
@@ -101,17 +121,30 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
       console.log(`valid RMSE ${final.validRmsePx.toFixed(3)} px (mean-keypoint predictor: ${baseline.toFixed(3)} px)`);
     }
     console.log(`saved model to ${modelDir}`);
+    // Stopped by a signal before the end: not complete, whatever was saved.
+    return result.stopReason === 'aborted' && interruption.signal ? interruptedExitCode(interruption.signal) : EXIT_COMPLETE;
   } catch (error) {
-    if (error instanceof CoordinatorStoppedError) {
+    if (error instanceof CoordinatorStoppedError && interruption.signal) {
       progress.clear();
       console.log(`\ninterrupted while waiting for workers; the last epoch's checkpoint in ${runDir} is kept`);
-      return;
+      return interruptedExitCode(interruption.signal);
     }
     throw error;
   } finally {
-    stopListening();
+    interruption.dispose();
     await metricsServer?.close();
   }
+}
+
+/**
+ * Without --epochs, a run directory's run goes on with the epochs it was
+ * started with (not the net's default): a restarted pod resumes the run as
+ * planned, and a finished one stays finished. More --epochs extend it.
+ */
+async function withCheckpointEpochs(flags: CoordinatorFlags): Promise<CoordinatorFlags> {
+  if (flags.epochs !== undefined || !flags.runDir) return flags;
+  const epochs = (await readCheckpointIdentity(flags.runDir))?.epochs;
+  return typeof epochs === 'number' ? { ...flags, epochs } : flags;
 }
 
 function tlsFiles(flags: CoordinatorFlags): TlsFiles | null {

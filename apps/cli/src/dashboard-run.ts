@@ -1,13 +1,13 @@
-/** `kfkd dashboard`: serves the page until Ctrl-C. */
+/** `kfkd dashboard`: serves the page until SIGINT/SIGTERM (exit 130/143). */
 import { readFile } from 'node:fs/promises';
 import { stderrLogger } from '@kfkd/runtime';
 import { Dashboard, watchCredentials } from '@kfkd/dashboard';
 import { readToken } from './cluster-flags.ts';
 import type { DashboardFlags } from './commands/dashboard.ts';
-import { UsageError } from './failure.ts';
+import { type ExitCode, type StopSignal, UsageError, interruptedExitCode } from './failure.ts';
 import { onInterrupt } from './signals.ts';
 
-export async function runDashboard(flags: DashboardFlags): Promise<void> {
+export async function runDashboard(flags: DashboardFlags): Promise<ExitCode> {
   const token = await readToken(flags.tokenFile);
   if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
   const listen = /^(.+):(\d+)$/.exec(flags.listen);
@@ -28,11 +28,12 @@ export async function runDashboard(flags: DashboardFlags): Promise<void> {
   });
   const url = await dashboard.start();
   log.info(`serving ${url}`, { coordinator: flags.coordinator, listen: flags.listen });
-  await new Promise<void>((resolve) => {
-    const stopListening = onInterrupt(() => {
-      stopListening();
-      resolve();
+  const signal = await new Promise<StopSignal>((resolve) => {
+    const interruption = onInterrupt((received) => {
+      interruption.dispose();
+      resolve(received);
     });
   });
   await dashboard.stop();
+  return interruptedExitCode(signal);
 }

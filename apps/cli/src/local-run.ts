@@ -3,22 +3,32 @@
  * --no-dashboard) as child processes on loopback; the dashboard's URL is
  * printed before the workers start.
  * The coordinator's epoch table goes to stdout, every process's log to
- * stderr. Ctrl-C asks the coordinator to checkpoint and stop; when it exits,
- * the workers are stopped; a second Ctrl-C (or our own exit) kills them all.
+ * stderr. Exit codes (failure.ts): the coordinator's when it ends by itself
+ * (0 when the run is complete); Ctrl-C or SIGTERM asks the coordinator to
+ * checkpoint and stop, then stops the workers, and exits 130 or 143; a
+ * worker that fails stops the run the same way, and its code is ours. A
+ * second signal (or our own exit) kills them all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_ENV } from './cluster-flags.ts';
 import type { LocalFlags } from './commands/local.ts';
-import { UsageError } from './failure.ts';
+import { ChildFailedError, EXIT_COMPLETE, EXIT_FAILED, type ExitCode, interruptedExitCode } from './failure.ts';
 import { localWorkerMetricsListen } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
 const KFKD_BIN = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
 
-export async function runLocal(flags: LocalFlags): Promise<void> {
+/** A child's exit as a code: a signal we did not handle counts as 128 + its number, as shells report it. */
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return signal ? 128 + constants.signals[signal] : EXIT_FAILED;
+}
+
+export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
   const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_ENV]: randomBytes(24).toString('base64url') };
   delete env.FORCE_COLOR;
   const children = new Set<ChildProcess>();
@@ -26,10 +36,28 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
     for (const child of children) child.kill('SIGKILL');
   };
   process.on('exit', killAll);
-  const start = (args: string[], onStderrLine?: (line: string) => void, stdoutToStdout = false): ChildProcess => {
-    const child = spawn(process.execPath, [KFKD_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Set when we stop the run (a signal, a failed worker): children exiting then are expected to.
+  let stopping = false;
+  let failedWorker: ChildFailedError | null = null;
+  const start = (name: string, args: string[], onStderrLine?: (line: string) => void, stdoutToStdout = false): ChildProcess => {
+    // Their own process group: Ctrl-C in a terminal reaches only us, and we
+    // stop them in order (a coordinator hit by the terminal's SIGINT and our
+    // SIGTERM would take them as two signals and quit without a checkpoint).
+    const child = spawn(process.execPath, [KFKD_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.add(child);
-    child.once('exit', () => children.delete(child));
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      const exitCode = exitCodeOf(code, signal);
+      if (stopping || exitCode === EXIT_COMPLETE || name === 'coordinator') return;
+      if (name === 'dashboard') {
+        process.stderr.write(`kfkd: the dashboard exited with code ${exitCode}; training goes on without it\n`);
+        return;
+      }
+      // A worker that fails (a refusal, a missing GPU, a bug) fails the run: the others would wait for it forever.
+      failedWorker = new ChildFailedError(name, exitCode);
+      process.stderr.write(`kfkd: ${name} failed (exit code ${exitCode}); stopping the run\n`);
+      stopRun();
+    });
     createInterface({ input: child.stdout! }).on('line', (line) => (stdoutToStdout ? process.stdout : process.stderr).write(line + '\n'));
     createInterface({ input: child.stderr! }).on('line', (line) => {
       process.stderr.write(line + '\n');
@@ -44,15 +72,17 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   let workersStarted = false;
   let dashboard: ChildProcess | null = null;
   const startWorkers = (address: string): void => {
-    if (workersStarted) return;
+    if (workersStarted || stopping) return;
     workersStarted = true;
-    for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
+    for (let i = 1; i <= flags.workers; i++) {
+      start(`worker local-${i}`, ['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
+    }
   };
   // The dashboard first, so its URL is printed (and the page can be opened) before training starts.
   const startDashboardThenWorkers = (address: string): void => {
     if (!flags.dashboard) return startWorkers(address);
     if (dashboard) return;
-    dashboard = start(['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
+    dashboard = start('dashboard', ['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
       const m = /\[dashboard\] serving (\S+)/.exec(line);
       if (!m) return;
       process.stdout.write(`dashboard: ${m[1]}\n`);
@@ -62,6 +92,7 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
     dashboard.once('exit', () => startWorkers(address));
   };
   const coordinator = start(
+    'coordinator',
     coordinatorArgs,
     (line) => {
       const m = /\blistening on (\S+)/.exec(line);
@@ -70,9 +101,15 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
     },
     true,
   );
-  const stopListening = onInterrupt(() => coordinator.kill('SIGTERM'));
+  // The coordinator checkpoints and exits 143; the workers are stopped once it is gone.
+  const stopRun = (): void => {
+    stopping = true;
+    if (coordinator.exitCode === null && coordinator.signalCode === null) coordinator.kill('SIGTERM');
+  };
+  const interruption = onInterrupt(() => stopRun());
   try {
-    const code = await new Promise<number>((resolve) => coordinator.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
+    const coordinatorCode = await new Promise<number>((resolve) => coordinator.once('exit', (code, signal) => resolve(exitCodeOf(code, signal))));
+    stopping = true;
     // Nothing more to show once the coordinator is gone.
     (dashboard as ChildProcess | null)?.kill('SIGTERM');
     const workers = [...children];
@@ -83,7 +120,7 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
             if (w.exitCode !== null || w.signalCode !== null) return resolve();
             w.once('exit', () => resolve());
             // Workers leave by themselves when training is over; otherwise ask, then insist.
-            const ask = setTimeout(() => w.kill('SIGTERM'), 2000);
+            const ask = setTimeout(() => w.kill('SIGTERM'), coordinatorCode === EXIT_COMPLETE ? 2000 : 0);
             const insist = setTimeout(() => w.kill('SIGKILL'), 10_000);
             w.once('exit', () => {
               clearTimeout(ask);
@@ -92,9 +129,12 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
           }),
       ),
     );
-    if (code !== 0) throw new UsageError(`the coordinator exited with code ${code} (its messages are above)`);
+    if (interruption.signal) return interruptedExitCode(interruption.signal);
+    if (failedWorker) throw failedWorker;
+    if (coordinatorCode !== EXIT_COMPLETE) throw new ChildFailedError('coordinator', coordinatorCode);
+    return EXIT_COMPLETE;
   } finally {
-    stopListening();
+    interruption.dispose();
     killAll();
     process.off('exit', killAll);
   }

@@ -8,7 +8,7 @@ import { predictCommand } from './commands/predict.ts';
 import { synthCommand } from './commands/synth.ts';
 import { trainCommand } from './commands/train.ts';
 import { workerCommand } from './commands/worker.ts';
-import { reportFailure } from './failure.ts';
+import { exitCodeHelp, reportFailure } from './failure.ts';
 
 // `kfkd inspect x.csv | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -27,7 +27,12 @@ const program = new Command('kfkd')
   .addCommand(coordinatorCommand())
   .addCommand(workerCommand())
   .addCommand(localCommand())
-  .addCommand(dashboardCommand());
+  .addCommand(dashboardCommand())
+  .addHelpText('after', exitCodeHelp());
+
+// Commander's own errors (unknown flag, missing value, no command) come back
+// as CommanderErrors, so that they exit 2 like every usage error (failure.ts).
+for (const command of [program, ...program.commands]) command.exitOverride();
 
 try {
   await program.parseAsync(process.argv);

@@ -15,11 +15,13 @@ import {
   type TrainerObserver,
 } from '@kfkd/model';
 import type { TrainFlags } from './commands/train.ts';
+import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
 import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
-export async function runTraining(flags: TrainFlags): Promise<void> {
+/** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after the step in flight, saving what was learnt (130/143). */
+export async function runTraining(flags: TrainFlags): Promise<ExitCode> {
   const inputs = await loadTrainingInputs(flags);
   const { data, spec, prepared } = inputs;
 
@@ -47,8 +49,8 @@ export async function runTraining(flags: TrainFlags): Promise<void> {
 
   const computer = new GradientComputer(spec, { parameters, seed: flags.seed });
   const abort = new AbortController();
-  const stopListening = onInterrupt(() => {
-    console.error('\nstopping after this step; the model and history so far are kept (Ctrl-C again to quit at once)');
+  const interruption = onInterrupt((signal) => {
+    console.error(`\n${signal}: stopping after this step; the model and history so far are kept (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once)`);
     abort.abort();
   });
   const progress = progressLine(process.stderr);
@@ -82,8 +84,9 @@ export async function runTraining(flags: TrainFlags): Promise<void> {
       console.log(`valid RMSE ${final.validRmsePx.toFixed(3)} px (mean-keypoint predictor: ${baseline.toFixed(3)} px)`);
     }
     console.log(`saved model to ${modelDir}`);
+    return result.stopReason === 'aborted' && interruption.signal ? interruptedExitCode(interruption.signal) : EXIT_COMPLETE;
   } finally {
-    stopListening();
+    interruption.dispose();
     computer.dispose();
   }
 }

@@ -40,7 +40,7 @@ export function addTrainingFlags(command: Command): Command {
     .addOption(stringOption('--net <name>', 'net1..net7, final, tinyconv-test, tinyconv-dropout-flip-test, or <net>-specialist-<1..6>', 'net1'))
     .addOption(stringOption('--data <file>', 'Kaggle-format training.csv (make one with `kfkd synth`)').makeOptionMandatory())
     .addOption(stringOption('--cols <keypoints>', 'train a specialist on these keypoints (comma-separated names, e.g. nose_tip,left_eye_center)'))
-    .addOption(integerOption('--epochs <n>', "number of epochs; schedules span them (default: the net's own, e.g. 400 for net1). A coordinator resuming its --run-dir may be given more epochs than the checkpoint's run (training goes on; a schedule then spans the new total), never fewer", undefined, 1))
+    .addOption(integerOption('--epochs <n>', "number of epochs; schedules span them (default: the net's own, e.g. 400 for net1). A coordinator resuming its --run-dir goes on with the checkpoint's epochs unless given more (training goes on; a schedule then spans the new total), never fewer", undefined, 1))
     .addOption(integerOption('--batch <n>', 'batch size', 128, 1))
     .addOption(numberOption('--lr <rate>', "constant learning rate instead of the net's own schedule", (v) => v > 0, 'a positive number'))
     .addOption(numberOption('--momentum <mu>', "constant momentum instead of the net's own schedule", (v) => v >= 0 && v < 1, 'a number in [0, 1)'))

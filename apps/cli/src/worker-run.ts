@@ -1,4 +1,8 @@
-/** `kfkd worker`: picks a backend, then works for a coordinator until training ends or Ctrl-C. */
+/**
+ * `kfkd worker`: picks a backend, then works for a coordinator until it says
+ * the run is over (exit 0), refuses this worker for good (3, see failure.ts),
+ * or SIGINT/SIGTERM makes the worker leave the run (130/143).
+ */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GradientComputer, selectBackend } from '@kfkd/model';
@@ -6,11 +10,11 @@ import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfkd/worker';
 import { readToken } from './cluster-flags.ts';
 import type { WorkerFlags } from './commands/worker.ts';
-import { UsageError } from './failure.ts';
+import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
-export async function runWorker(flags: WorkerFlags): Promise<void> {
+export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
   preferThroughputGc();
   const token = await readToken(flags.tokenFile);
   if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
@@ -35,12 +39,14 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     log,
     metrics,
   });
-  const stopListening = onInterrupt(() => worker.shutdown());
+  const interruption = onInterrupt(() => worker.shutdown());
   try {
     const outcome = await worker.run();
     log.info(outcome === 'finished' ? 'done: training is over' : 'stopped', { tasksAccepted: worker.tasksAccepted });
+    // The run being over wins over a signal that came as it ended: the work is done either way.
+    return outcome === 'stopped' && interruption.signal ? interruptedExitCode(interruption.signal) : EXIT_COMPLETE;
   } finally {
-    stopListening();
+    interruption.dispose();
     await metricsServer?.close();
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainerState } from '@kfkd/model';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { checkpointPath, loadCheckpoint, promotePreviousCheckpoint, readCheckpointIdentity, saveCheckpoint } from './checkpoint.ts';
 import { CheckpointCorruptError, CheckpointMismatchError, CheckpointShrinkError } from './errors.ts';
 
 const identity = { net: 'net1', seed: 42 };
@@ -35,6 +35,14 @@ describe('checkpoints', () => {
 
   it('are absent before the first save', async () => {
     expect(await loadCheckpoint(dir, identity)).toBeNull();
+    expect(await readCheckpointIdentity(dir)).toBeNull();
+  });
+
+  it("tell their run's identity from the header alone", async () => {
+    await saveCheckpoint(dir, { ...identity, epochs: 7 }, state(2));
+    expect(await readCheckpointIdentity(dir)).toEqual({ ...identity, epochs: 7 });
+    await writeFile(checkpointPath(dir), 'not a checkpoint');
+    expect(await readCheckpointIdentity(dir)).toBeNull();
   });
 
   it('keep the previous one, and refuse a corrupt one clearly without touching it', async () => {

@@ -158,6 +158,28 @@ export async function loadCheckpoint(runDir: string, identity: RunIdentity, from
 }
 
 /**
+ * The identity of the run whose checkpoint is in `runDir` (net, data, seed,
+ * epochs, ...), read from its header alone; null when there is no readable
+ * one (loadCheckpoint then says why). Lets a restart without --epochs go on
+ * with the run's own number of epochs.
+ */
+export async function readCheckpointIdentity(runDir: string): Promise<RunIdentity | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(checkpointPath(runDir));
+  } catch {
+    return null;
+  }
+  if (bytes.length < 16 || !bytes.subarray(0, 8).equals(MAGIC)) return null;
+  try {
+    const header = JSON.parse(bytes.subarray(16, 16 + bytes.readUInt32LE(12)).toString('utf8')) as Partial<Header>;
+    return header.identity ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Makes the previous checkpoint the current one, after it was loaded with
  * `from: 'previous'`: the current file is set aside (never deleted) as
  * `<file>.set-aside`, so the next save keeps the good one as `.prev`.

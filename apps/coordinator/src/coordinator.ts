@@ -8,12 +8,16 @@
  * - starting: loading a checkpoint, binding the server
  * - running:  training (waiting for workers when there are too few)
  * - stopping: training over or shutdown() called; saving, telling workers
+ *             (straight from starting when the checkpoint's run is already
+ *             finished: no server, no training, see completed-run.ts)
  * - stopped:  run() resolved
  * - failed:   run() rejected (the first fatal error wins)
  */
 import type * as grpc from '@grpc/grpc-js';
-import { RunDirectory, hyperparametersForEpoch, stepsPerEpoch, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
+import { join } from 'node:path';
+import { MODEL_DIR, RunDirectory, finishedBy, hyperparametersForEpoch, saveParameters, stepsPerEpoch, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
 import { TokenCheck } from './auth.ts';
+import { isModelSaved } from './completed-run.ts';
 import { type ResumeFrom, type RunIdentity, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
 import type { Logger } from '@kfkd/runtime';
@@ -73,6 +77,12 @@ export interface CoordinatorOutcome {
   readonly result: TrainingResult;
   readonly resumedFrom: TrainerState | null;
   readonly modelDir: string;
+  /**
+   * True when the run directory's run was already finished: nothing was
+   * trained, no worker was served, and the model was left as it was (saved
+   * only if missing).
+   */
+  readonly alreadyFinished: boolean;
 }
 
 export class Coordinator {
@@ -99,6 +109,8 @@ export class Coordinator {
     try {
       const { config } = this;
       const resume = await this.loadResumeState();
+      const finished = resume ? finishedBy(resume, config.spec.training.maxEpochs) : null;
+      if (resume && finished) return await this.alreadyFinished(resume, finished);
       const run = await RunDirectory.create(config.runDir, config.runConfig);
       const journal = this.watchJournal();
       if (resume) {
@@ -169,7 +181,7 @@ export class Coordinator {
       await stopServer(server);
       server = null;
       this.transition('stopped');
-      return { result, resumedFrom: resume, modelDir };
+      return { result, resumedFrom: resume, modelDir, alreadyFinished: false };
     } catch (error) {
       this.journal?.finish('failed');
       this.pool?.stop('shutdown');
@@ -182,6 +194,21 @@ export class Coordinator {
       if (heartbeatTimer) clearInterval(heartbeatTimer);
       this.faces?.dispose();
     }
+  }
+
+  /** The outcome of a run directory whose run is over: saves the model only if it is missing (a crash after the last checkpoint). */
+  private async alreadyFinished(state: TrainerState, reason: 'completed' | 'early-stopping'): Promise<CoordinatorOutcome> {
+    const { config } = this;
+    this.transition('stopping');
+    const modelDir = join(config.runDir, MODEL_DIR);
+    config.log.info('the run is already finished; nothing to train', { reason, epochs: state.history.length, runDir: config.runDir });
+    if (!(await isModelSaved(modelDir))) {
+      await saveParameters(config.spec, state.parameters, modelDir);
+      config.log.info('saved the missing model from the last checkpoint', { modelDir });
+    }
+    this.transition('stopped');
+    const bestEpoch = state.earlyStopping ? state.earlyStopping.bestEpoch : null;
+    return { result: { history: state.history, parameters: state.parameters, stopReason: reason, bestEpoch, state }, resumedFrom: state, modelDir, alreadyFinished: true };
   }
 
   /**

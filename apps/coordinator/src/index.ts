@@ -1,6 +1,7 @@
 /** @kfkd/coordinator: the coordinator of distributed synchronous training over gRPC. */
 export { Coordinator, type CoordinatorConfig, type CoordinatorOutcome, type CoordinatorState } from './coordinator.ts';
-export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint, type ResumeFrom, type RunIdentity } from './checkpoint.ts';
+export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, readCheckpointIdentity, saveCheckpoint, type ResumeFrom, type RunIdentity } from './checkpoint.ts';
+export { type CompletedRun, completedRun } from './completed-run.ts';
 export * from './errors.ts';
 export type { TlsFiles } from './server.ts';
 export { CoordinatorMetrics, type JobPhases, type RejectReason, type StepPhase } from './metrics.ts';

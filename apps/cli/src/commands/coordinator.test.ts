@@ -1,6 +1,6 @@
 /**
  * `kfkd coordinator` and its run directory's checkpoints: a corrupt checkpoint
- * is refused with one clear line and exit code 1, the previous one is kept,
+ * is refused with one clear line and exit code 2, the previous one is kept,
  * and `--resume-from previous` resumes it on request (never silently); a
  * resumed run may extend --epochs but not shorten it. Real processes on loopback.
  */
@@ -16,7 +16,7 @@ let data: string;
 const flags = (runDir: string, epochs: number): string[] => ['--net', 'tinyconv-test', '--data', data, '--epochs', String(epochs), '--batch', '32', '--run-dir', runDir];
 const coordinator = (...args: string[]) => kfkdWithEnv({ KFKD_TOKEN: TEST_TOKEN }, 'coordinator', '--listen', '127.0.0.1:0', ...args);
 
-/** Exit 1, and the error is one line, the last of stderr (after the coordinator's own log lines). */
+/** Exit 2, and the error is one line, the last of stderr (after the coordinator's own log lines). */
 function expectRefusal(result: Outcome, pattern: RegExp): void {
   const lines = result.stderr.trim().split('\n');
   expect(lines.at(-1)).toMatch(pattern);
@@ -33,7 +33,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it('a corrupt checkpoint is refused with one line and exit 1, the previous one is kept, and --resume-from previous resumes it; more --epochs extend the run, fewer are refused', async () => {
+it('a corrupt checkpoint is refused with one line and exit 2, the previous one is kept, and --resume-from previous resumes it; more --epochs extend the run, fewer are refused', async () => {
   const reference = join(dir, 'reference');
   const trained = await kfkd('train', ...flags(reference, 3), '--backend', 'wasm');
   expect(trained.code, trained.stderr).toBe(0);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
+import { exitCodeHelp } from '../failure.ts';
 import { envName, integerOption, numberOption, stringOption } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 
@@ -44,7 +45,8 @@ export function coordinatorCommand(): Command {
     addTrainingFlags(
       new Command('coordinator').description(
         'Coordinate distributed training: serve workers (`kfkd worker`) over gRPC, run the synchronous training loop with them, ' +
-          'checkpoint to the run directory every epoch and on SIGTERM (a restart with the same --run-dir resumes), and save the model as `kfkd train` does. ' +
+          'checkpoint to the run directory every epoch and on SIGTERM (then exit 143; a restart with the same --run-dir resumes), and save the model as `kfkd train` does. ' +
+          'A run directory whose run is finished (all epochs, or early stopping) makes a restart exit 0 at once, without training or saving again; more --epochs extend it. ' +
           'Workers authenticate with a shared token (--token-file or KFKD_TOKEN).',
       ),
     ),
@@ -55,8 +57,9 @@ export function coordinatorCommand(): Command {
     .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
     .addOption(tlsKeyOption())
     .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'))
+    .addHelpText('after', exitCodeHelp())
     .action(async (flags: CoordinatorFlags) => {
       const { runCoordinator } = await import('../coordinator-run.ts');
-      await runCoordinator(flags);
+      process.exitCode = await runCoordinator(flags);
     });
 }

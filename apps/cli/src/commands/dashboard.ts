@@ -28,6 +28,6 @@ export function dashboardCommand(): Command {
     .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
     .action(async (flags: DashboardFlags) => {
       const { runDashboard } = await import('../dashboard-run.ts');
-      await runDashboard(flags);
+      process.exitCode = await runDashboard(flags);
     });
 }

@@ -19,6 +19,7 @@ import {
   startKfkd,
   startWorker,
 } from '../testing/cluster.ts';
+import { EXIT_SIGTERM } from '../failure.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
 
 const EPOCHS = 5;
@@ -105,13 +106,13 @@ it('a coordinator killed with SIGKILL and restarted on the same run directory re
   expectSameHistory(await readHistory(runDir), reference);
 });
 
-it('SIGTERM checkpoints mid-epoch after the step in flight; the restart applies the remaining steps once', async () => {
+it('SIGTERM checkpoints mid-epoch after the step in flight and exits 143; the restart applies the remaining steps once', async () => {
   const runDir = join(dir, 'sigterm');
   const first = await startCoordinator(training(runDir), DEBUG_LOG);
   const worker = startWorker(first.port, 'w', 'cpu');
   await first.coordinator.waitFor(/step applied epoch=2 step=1 /);
   first.coordinator.kill('SIGTERM');
-  expect(await first.coordinator.exited).toBe(0);
+  expect(await first.coordinator.exited).toBe(EXIT_SIGTERM);
   const saved = await first.coordinator.waitFor(/checkpoint saved epoch=(\d+) step=(\d+)/);
   const from = { epoch: Number(saved[1]), step: Number(saved[2]) };
   const second = startKfkd(['coordinator', '--listen', `127.0.0.1:${first.port}`, ...training(runDir)], DEBUG_LOG);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { type Command__Output, type CoordinatorClient, MESSAGE_SIZE_OPTIONS, PROTOCOL_VERSION, type TaskResult, type Task__Output, kfkdProto, tensorChunks, tokenMetadata } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TEST_TOKEN, expectSameHistory, readHistory, startCoordinator, startWorker } from '../testing/cluster.ts';
+import { EXIT_REFUSED } from '../failure.ts';
 import { expectOneLineError, kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
 
 let dir: string;
@@ -72,7 +73,7 @@ function report(client: CoordinatorClient, token: string, result: TaskResult, gr
   });
 }
 
-it('a join with a wrong or missing token gets UNAUTHENTICATED and no data; a real worker with a wrong token exits with a clear error', async () => {
+it('a join with a wrong or missing token gets UNAUTHENTICATED and no data; a real worker with a wrong token exits 3 (refused) with a clear error', async () => {
   const { coordinator, port } = await startCoordinator(training(join(dir, 'token')));
   try {
     const client = rawClient(port);
@@ -85,7 +86,7 @@ it('a join with a wrong or missing token gets UNAUTHENTICATED and no data; a rea
     const refused = await report(client, 'wrong', { workerId: 'intruder', session: 1 });
     expect(refused?.code).toBe(grpc.status.UNAUTHENTICATED);
     const worker = await kfkdWithEnv({ KFKD_TOKEN: 'wrong' }, 'worker', '--coordinator', `127.0.0.1:${port}`, '--backend', 'cpu');
-    expectOneLineError({ ...worker, stderr: worker.stderr.split('\n').filter((l) => l.startsWith('kfkd:')).join('\n') }, /refused this worker: UNAUTHENTICATED/);
+    expectOneLineError({ ...worker, stderr: worker.stderr.split('\n').filter((l) => l.startsWith('kfkd:')).join('\n') }, /refused this worker: UNAUTHENTICATED/, EXIT_REFUSED);
     client.close();
   } finally {
     coordinator.kill('SIGKILL');

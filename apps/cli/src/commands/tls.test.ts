@@ -1,7 +1,7 @@
 /**
  * TLS with client certificates (mTLS): a worker with a certificate signed by
  * the coordinator's client CA trains; one without is refused at the TLS
- * handshake and exits 1 with one clear line instead of retrying forever.
+ * handshake and exits 3 (refused) with one clear line instead of retrying forever.
  * Certificates are made with openssl, and the test is skipped where it is missing.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EXIT_REFUSED } from '../failure.ts';
 import { readHistory, startCoordinator, startKfkd } from '../testing/cluster.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
 
@@ -44,7 +45,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains; one without never joins and exits 1 with a clear error', async () => {
+it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains; one without never joins and exits 3 (refused) with a clear error', async () => {
   const runDir = file('run');
   const { coordinator, port } = await startCoordinator([
     ...['--net', 'tinyconv-test', '--data', file('train.csv'), '--epochs', '1', '--batch', '16', '--run-dir', runDir],
@@ -53,7 +54,7 @@ it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains; one wit
   const worker = (id: string, ...tls: string[]) => startKfkd(['worker', '--coordinator', `127.0.0.1:${port}`, '--id', id, '--backend', 'wasm', '--tls-ca', file('ca.pem'), ...tls]);
   const anonymous = worker('anonymous');
   try {
-    expect(await anonymous.exited).toBe(1);
+    expect(await anonymous.exited).toBe(EXIT_REFUSED);
     const errors = anonymous.stderr.filter((l) => l.startsWith('kfkd:'));
     expect(errors).toEqual([expect.stringMatching(/^kfkd: coordinator 127\.0\.0\.1:\d+ refused this worker: TLS handshake failed \(.*certificate required\); check --tls-ca/)]);
     expect(anonymous.stderr.join('\n')).not.toMatch(/session ended; reconnecting/);

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { exitCodeHelp } from '../failure.ts';
 import { envName } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 
@@ -15,9 +16,10 @@ export function trainCommand(): Command {
     ),
   )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addHelpText('after', exitCodeHelp())
     .action(async (flags: TrainFlags) => {
       // Loaded on use: TensorFlow.js takes seconds to import, which other commands need not pay.
       const { runTraining } = await import('../training-run.ts');
-      await runTraining(flags);
+      process.exitCode = await runTraining(flags);
     });
 }

@@ -1,7 +1,7 @@
 /**
  * `kfkd worker` while its coordinator is not up: a transient failure, retried
  * with growing backoff until the coordinator appears, then the worker trains
- * and exits 0. (Permanent refusals exit 1: security.test.ts, tls.test.ts.)
+ * and exits 0. (Permanent refusals exit 3: security.test.ts, tls.test.ts, exit-codes.test.ts.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
+import { exitCodeHelp } from '../failure.ts';
 import { envName, stringOption } from '../options.ts';
 
 export interface WorkerFlags {
@@ -19,8 +20,9 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description(
       'Compute gradients for a coordinator (`kfkd coordinator`): join it, receive a shard of the data, compute the tasks it sends, ' +
-        'and reconnect with backoff when it goes away or is not up yet. A refusal retrying cannot fix (wrong token, other protocol version, TLS handshake refused) ' +
-        'ends the worker with exit code 1 and one line saying why. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
+        'and reconnect with backoff when it goes away or is not up yet. The worker exits 0 when the coordinator says the run is over; ' +
+        'a refusal retrying cannot fix (wrong token, other protocol version, TLS handshake refused) ends it with exit code 3 and one line saying why; ' +
+        'SIGTERM makes it leave the run and exit 143. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
         '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow --id host-gpu1).',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
@@ -31,8 +33,9 @@ export function workerCommand(): Command {
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
     .addOption(tlsKeyOption())
     .addOption(metricsListenOption(WORKER_METRICS_LISTEN))
+    .addHelpText('after', exitCodeHelp())
     .action(async (flags: WorkerFlags) => {
       const { runWorker } = await import('../worker-run.ts');
-      await runWorker(flags);
+      process.exitCode = await runWorker(flags);
     });
 }

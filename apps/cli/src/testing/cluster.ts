@@ -28,13 +28,15 @@ export interface KfkdProcess {
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number>;
   kill(signal: NodeJS.Signals): void;
+  /** Signals the process group, as a terminal's Ctrl-C does (started with `ownProcessGroup` only). */
+  killGroup(signal: NodeJS.Signals): void;
 }
 
 /** Metrics endpoints are off unless `env` sets KFKD_METRICS_LISTEN (the defaults are fixed ports, shared by parallel tests). */
-export function startKfkd(args: readonly string[], env: Readonly<Record<string, string>> = {}): KfkdProcess {
+export function startKfkd(args: readonly string[], env: Readonly<Record<string, string>> = {}, options: { readonly ownProcessGroup?: boolean } = {}): KfkdProcess {
   const inherited = { ...process.env };
   delete inherited.FORCE_COLOR;
-  const child = spawn(process.execPath, [KFKD_BIN, ...args], { env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, KFKD_METRICS_LISTEN: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [KFKD_BIN, ...args], { env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, KFKD_METRICS_LISTEN: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   running.add(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -61,6 +63,10 @@ export function startKfkd(args: readonly string[], env: Readonly<Record<string, 
     stderr,
     exited,
     kill: (signal) => child.kill(signal),
+    killGroup: (signal) => {
+      if (!options.ownProcessGroup) throw new Error('killGroup needs ownProcessGroup');
+      process.kill(-child.pid!, signal);
+    },
     waitFor(pattern, timeoutMs = 60_000) {
       for (const line of [...stdout, ...stderr]) {
         const m = pattern.exec(line);

@@ -2,6 +2,7 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
+import { EXIT_USAGE } from '../failure.ts';
 
 export const KFKD_BIN = fileURLToPath(new URL('../../bin/kfkd.js', import.meta.url));
 
@@ -42,9 +43,9 @@ export function kfkdWithEnv(env: Readonly<Record<string, string>>, ...args: stri
   });
 }
 
-/** A failure the user can fix: exit code 1 and one line on stderr. */
-export function expectOneLineError(result: Outcome, pattern: RegExp): void {
-  expect(result.code).toBe(1);
+/** A failure the user can fix: one line on stderr, and exit code 2 (usage or configuration error) unless `code` says otherwise. */
+export function expectOneLineError(result: Outcome, pattern: RegExp, code: number = EXIT_USAGE): void {
+  expect(result.code, result.stderr).toBe(code);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr).toMatch(pattern);
 }

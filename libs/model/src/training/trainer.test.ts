@@ -3,7 +3,7 @@ import { netSpec } from '../net-specs.ts';
 import type { NetSpec } from '../net-specs.ts';
 import type { GradientSource, StepSums } from './gradient-source.ts';
 import type { StepPlan } from './step-plan.ts';
-import { train } from './trainer.ts';
+import { type TrainerState, finishedBy, train } from './trainer.ts';
 
 /**
  * A source whose loss is the mean over samples of (theta - 3)^2 for a single
@@ -99,6 +99,39 @@ describe('train', () => {
     // best_epoch + patience < epoch first holds at epoch 6.
     expect(result.history).toHaveLength(6);
     expect(seen).toHaveLength(6);
+  });
+
+  it('an early-stopped run resumed from its last state stays stopped: no step, no epoch, even with more epochs', async () => {
+    const s = spec({ maxEpochs: 50, batchSize: 10, earlyStopping: { patience: 2 } });
+    let last: TrainerState | null = null;
+    const first = await train({
+      spec: s,
+      source: new QuadraticSource([5, 4, 1, 2, 3, 4, 5]),
+      trainRows: 10,
+      parameters: Float32Array.of(0),
+      seed: 1,
+      observers: [{ onEpoch: (_, state) => void (last = state()) }],
+    });
+    expect(first.stopReason).toBe('early-stopping');
+    expect(finishedBy(last!, 50)).toBe('early-stopping');
+    expect(finishedBy(last!, 500)).toBe('early-stopping');
+    const source = new QuadraticSource();
+    const resumed = await train({ spec: spec({ maxEpochs: 60, batchSize: 10, earlyStopping: { patience: 2 } }), source, trainRows: 10, parameters: Float32Array.of(9), seed: 1, resume: last! });
+    expect(resumed.stopReason).toBe('early-stopping');
+    expect(source.plans).toHaveLength(0);
+    expect(resumed.history).toHaveLength(6);
+    expect(resumed.bestEpoch).toBe(3);
+    expect(resumed.parameters[0]).toBe(first.parameters[0]);
+  });
+
+  it('finishedBy: a run is over after its last epoch, not after an epoch early stopping let pass, and more epochs reopen a completed run', async () => {
+    const s = spec({ maxEpochs: 3, batchSize: 10, earlyStopping: { patience: 5 } });
+    const states: TrainerState[] = [];
+    const result = await train({ spec: s, source: new QuadraticSource([5, 6, 7]), trainRows: 10, parameters: Float32Array.of(0), seed: 1, observers: [{ onEpoch: (_, state) => void states.push(state()) }] });
+    expect(result.stopReason).toBe('completed');
+    expect(states.map((state) => finishedBy(state, 3))).toEqual([null, null, 'completed']);
+    expect(finishedBy(states[2], 4)).toBeNull();
+    expect(finishedBy(result.state, 3)).toBe('completed');
   });
 
   it('stops between steps when aborted, keeping the epochs completed', async () => {

@@ -74,6 +74,21 @@ export interface TrainingResult {
 /** Gradient buffers in the update memory: one per worker of a distributed step (more work, only slower). Untouched ones cost no RAM. */
 const GRADIENT_SLOTS = 16;
 
+/**
+ * Why training that reached `state` is over, or null when it goes on: every
+ * epoch up to `maxEpochs` done ('completed'; more epochs extend the run), or
+ * early stopping decided at the last epoch ('early-stopping', whatever
+ * `maxEpochs`: the best weights are already restored). The state after an
+ * epoch records both, so a checkpoint tells whether its run is finished.
+ */
+export function finishedBy(state: TrainerState, maxEpochs: number): Exclude<StopReason, 'aborted'> | null {
+  const last = state.history.at(-1);
+  const es = state.earlyStopping;
+  // EarlyStopping.observe's 'stop': the last epoch did not improve, and patience ran out.
+  if (es && last && state.step === 0 && last.epoch === state.epoch - 1 && es.bestEpoch !== last.epoch && es.bestEpoch + es.patience < last.epoch) return 'early-stopping';
+  return state.epoch > maxEpochs ? 'completed' : null;
+}
+
 export async function train(options: TrainerOptions): Promise<TrainingResult> {
   const { spec, source, trainRows, seed, signal, resume } = options;
   const { maxEpochs, batchSize, flip } = spec.training;
@@ -114,6 +129,8 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
     state: resumeState,
   });
 
+  // A run that early stopping ended stays ended: resuming it must not train another epoch.
+  if (resume && finishedBy(resume, maxEpochs) === 'early-stopping') return result('early-stopping', resume);
   for (; epoch <= maxEpochs; epoch++, firstStep = 0, epochLossSum = 0, secondsBefore = 0) {
     const started = performance.now();
     const { learningRate, momentum } = hyperparametersForEpoch(spec, epoch);

@@ -3,7 +3,7 @@ import { PlotInputError } from './plot/errors.ts';
 import { CheckpointCorruptError, CheckpointMismatchError, CheckpointShrinkError, CoordinatorConfigError, ListenError } from '@kfkd/coordinator/errors';
 import { WorkerConfigError, WorkerRefusedError } from '@kfkd/worker/errors';
 import { MetricsListenError } from '@kfkd/metrics';
-import { BackendUnavailableError, ColumnsMismatchError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model/errors';
+import { BackendUnavailableError, ColumnsMismatchError, GpuUnavailableError, InvalidSpecError, ModelLoadError, ModelSaveError, UnknownNetError } from '@kfkd/model/errors';
 
 /** Thrown when flags are inconsistent in a way commander cannot check (e.g. two flags that go together). */
 export class UsageError extends Error {
@@ -18,7 +18,8 @@ export class UsageError extends Error {
 export function reportFailure(error: unknown): number {
   if (error instanceof Error && isUserFacing(error)) {
     console.error(`kfkd: ${error.message}`);
-    return 1;
+    // 4: the demanded compute device is unavailable; another node may have one.
+    return error instanceof GpuUnavailableError ? 4 : 1;
   }
   console.error('kfkd: unexpected failure (this is a bug):');
   console.error(error);
@@ -33,6 +34,7 @@ const USER_FACING: readonly (abstract new (...args: never[]) => Error)[] = [
   InvalidSpecError,
   ColumnsMismatchError,
   BackendUnavailableError,
+  GpuUnavailableError,
   ModelLoadError,
   ModelSaveError,
   PlotInputError,

@@ -1,8 +1,9 @@
-import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { Command } from 'commander';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
+import { backendOption } from '../backend-flag.ts';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
-import { envName, stringOption } from '../options.ts';
+import { stringOption } from '../options.ts';
 
 export interface WorkerFlags {
   coordinator: string;
@@ -21,10 +22,10 @@ export function workerCommand(): Command {
       'Compute gradients for a coordinator (`kfkd coordinator`): join it, receive a shard of the data, compute the tasks it sends, ' +
         'and reconnect with backoff when it goes away or is not up yet. A refusal retrying cannot fix (wrong token, other protocol version, TLS handshake refused) ' +
         'ends the worker with exit code 1 and one line saying why. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
-        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow --id host-gpu1).',
+        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow-gpu --id host-gpu1).',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(backendOption())
     .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'))
     .addOption(tokenFileOption())
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))

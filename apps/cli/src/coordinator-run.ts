@@ -83,7 +83,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
       for (const record of state.history) console.log(epochTableRow(record));
     },
   });
-  // Ready (/healthz 200) once workers can connect.
+  // Ready (/readyz and /healthz 200) while workers can join; /livez 200 while this event loop answers.
   const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => coordinator.state === 'running');
   const stopListening = onInterrupt(() => {
     console.error('\nstopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (Ctrl-C again to quit at once)');

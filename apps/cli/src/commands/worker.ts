@@ -3,13 +3,14 @@ import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
-import { stringOption } from '../options.ts';
+import { numberOption, stringOption } from '../options.ts';
 
 export interface WorkerFlags {
   coordinator: string;
   backend: BackendChoice;
   id?: string;
   metricsListen: string;
+  livenessTimeout: number;
   tokenFile?: string;
   tlsCa?: string;
   tlsCert?: string;
@@ -32,6 +33,14 @@ export function workerCommand(): Command {
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
     .addOption(tlsKeyOption())
     .addOption(metricsListenOption(WORKER_METRICS_LISTEN))
+    .addOption(
+      numberOption(
+        '--liveness-timeout <seconds>',
+        "/livez fails (503) when the worker's main thread has not checked in for this long; it checks in every second and at each step, and a long step does not count against it",
+        (v) => v > 0,
+        'a positive number',
+      ).default(600),
+    )
     .action(async (flags: WorkerFlags) => {
       const { runWorker } = await import('../worker-run.ts');
       await runWorker(flags);

@@ -99,7 +99,7 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
       for (const record of state.history) console.log(epochTableRow(record));
     },
   });
-  // Ready (/healthz 200) once workers can connect.
+  // Ready (/readyz and /healthz 200) while workers can join; /livez 200 while this event loop answers.
   const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => coordinator.state === 'running');
   const interruption = onInterrupt((signal) => {
     console.error(`\n${signal}: stopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once)`);

@@ -14,6 +14,7 @@ import { MetricsListenError } from '@kfkd/metrics';
 import {
   BackendUnavailableError,
   ColumnsMismatchError,
+  GpuUnavailableError,
   InvalidSpecError,
   ModelLoadError,
   ModelSaveError,
@@ -102,8 +103,8 @@ const USER_FACING: readonly (readonly [ErrorClass, ExitCode])[] = [
   [UnknownSpecialistError, EXIT_USAGE],
   [InvalidSpecError, EXIT_USAGE],
   [ColumnsMismatchError, EXIT_USAGE],
-  // An explicitly chosen backend that will not load. The GPU backend's own
-  // error (--backend tensorflow-gpu, libs/model) maps to EXIT_NO_DEVICE.
+  // --backend tensorflow-gpu without a working GPU (package, libcuda, CUDA, cuDNN or device missing).
+  [GpuUnavailableError, EXIT_NO_DEVICE],
   [BackendUnavailableError, EXIT_USAGE],
   [ModelLoadError, EXIT_USAGE],
   [ModelSaveError, EXIT_USAGE],

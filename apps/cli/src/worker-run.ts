@@ -11,7 +11,7 @@ import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfk
 import { readToken } from './cluster-flags.ts';
 import type { WorkerFlags } from './commands/worker.ts';
 import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
-import { serveMetrics } from './metrics-endpoint.ts';
+import { serveWorkerMetrics } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
 export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
@@ -28,7 +28,7 @@ export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
   const backend = await selectBackend(flags.backend);
   log.info(backend.message, { backend: backend.name, device: backend.device, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
   const metrics = new WorkerMetrics({ id, backend: backend.name, device: backend.device });
-  const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log);
+  let checkIn = (): void => {};
   const worker = new Worker({
     coordinator: flags.coordinator,
     token,
@@ -38,7 +38,11 @@ export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
     makeCompute: (spec) => gradientCompute(new GradientComputer(spec)),
     log,
     metrics,
+    checkIn: () => checkIn(),
   });
+  // /readyz: joined and holding the current parameters; /livez: the main thread checked in within --liveness-timeout.
+  const metricsServer = await serveWorkerMetrics(flags.metricsListen, metrics.registry, log, { ready: () => worker.ready, livenessTimeoutS: flags.livenessTimeout });
+  if (metricsServer) checkIn = () => metricsServer.checkIn();
   const interruption = onInterrupt(() => worker.shutdown());
   try {
     const outcome = await worker.run();

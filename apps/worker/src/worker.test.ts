@@ -95,3 +95,51 @@ it('gives up the session when a task names parameters it was not sent in full', 
   // Two of the three chunks arrived.
   expect(log.lines.join('\n')).toMatch(new RegExp(`task without its parameters .*"version":1.*"values":${TENSOR_CHUNK_BYTES / 2}\\b`));
 });
+
+/** Waits (polling every 20 ms, up to 10 s) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+it('is ready (/readyz) only while joined and holding a complete parameter vector, and checks in when that changes', async () => {
+  const values = new Float32Array(PARAMETERS);
+  // Joined, but two of the three chunks only: not ready.
+  const partial = await scripted(chunksOf(1, values).slice(0, 2));
+  const w1 = worker(partial.port, []);
+  const run1 = w1.run();
+  await until(() => w1.state === 'joined');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(w1.ready).toBe(false);
+  w1.shutdown();
+  await run1;
+  server?.forceShutdown();
+
+  const { port } = await scripted(chunksOf(1, values));
+  let checkIns = 0;
+  const w2 = new Worker({
+    coordinator: `127.0.0.1:${port}`,
+    token: 't',
+    id: 'w',
+    backend: { name: 'cpu', device: 'test' },
+    credentials: grpc.credentials.createInsecure(),
+    makeCompute: () => () => ({ lossSum: 1, gradSum: new Float32Array(PARAMETERS), count: 1 }),
+    log: memoryLogger(),
+    checkIn: () => checkIns++,
+  });
+  expect(w2.ready).toBe(false);
+  const run2 = w2.run();
+  await until(() => w2.ready);
+  const readyAt = checkIns;
+  expect(readyAt).toBeGreaterThanOrEqual(3); // connecting, joined, parameters complete
+  // The coordinator goes away: the session ends and the worker is no longer ready.
+  server?.forceShutdown();
+  await until(() => w2.state === 'backing-off');
+  expect(w2.ready).toBe(false);
+  expect(checkIns).toBeGreaterThan(readyAt);
+  w2.shutdown();
+  await run2;
+});

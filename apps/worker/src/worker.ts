@@ -10,6 +10,11 @@
  * - backing-off: the session ended; waiting before the next Join
  * - stopped:     run() resolved (training over, or shutdown())
  * - failed:      run() rejected: refused for good (wrong token, other protocol version, TLS handshake refused; see session-end.ts)
+ *
+ * Ready (`ready`, the /readyz probe): joined and holding a complete parameter
+ * vector of this session. The coordinator sends a new version with the first
+ * task that uses it, so between tasks the newest version the worker was sent
+ * is the current one as far as anyone can tell it.
  */
 import * as grpc from '@grpc/grpc-js';
 import { type NetSpec, inferShapes } from '@kfkd/model';
@@ -51,6 +56,8 @@ export interface WorkerConfig {
   readonly log: Logger;
   readonly backoff?: Backoff;
   readonly metrics?: WorkerMetrics;
+  /** Called when the worker makes progress or its readiness may have changed (each task, each parameter version, each transition): the liveness heartbeat. */
+  readonly checkIn?: () => void;
 }
 
 /** The worker's channel options (exported for bench sync's grpc-js floor, which must use the same). */
@@ -83,6 +90,8 @@ export class Worker {
   private wake: (() => void) | null = null;
   private readonly computes = new Map<string, { compute: TaskCompute; spec: NetSpec }>();
   private accepted = 0;
+  /** The complete parameter version this session holds, if any. */
+  private heldParameters: number | null = null;
 
   constructor(private readonly config: WorkerConfig) {
     this.backoff = config.backoff ?? new Backoff();
@@ -90,6 +99,11 @@ export class Worker {
 
   get state(): WorkerState {
     return this.currentState;
+  }
+
+  /** Joined and holding the current parameters (see the class comment). */
+  get ready(): boolean {
+    return this.currentState === 'joined' && this.heldParameters !== null;
   }
 
   /** Results the coordinator accepted, over all sessions. */
@@ -163,6 +177,7 @@ export class Worker {
         ended = true;
         if (heartbeat) clearInterval(heartbeat);
         this.call = null;
+        this.heldParameters = null;
         resolve(outcome);
       };
       const abandon = (why: string, fields: Record<string, string | number> = {}): void => {
@@ -198,6 +213,7 @@ export class Worker {
           gradientBytes: out.gradSum?.byteLength ?? 0,
         });
         parameterBytesReceived = 0;
+        config.checkIn?.();
         await new Promise<void>((done) => {
           const report = client.report(metadata(), (error) => {
             if (error) config.metrics?.resultRefused(grpc.status[error.code]);
@@ -226,6 +242,10 @@ export class Worker {
         const problem = parameters.assembly.add(chunk.offset, chunk.values);
         if (problem) return abandon('unusable parameters from the coordinator', { version: chunk.version, problem });
         parameterBytesReceived += chunk.values.byteLength;
+        if (parameters.assembly.complete && this.heldParameters !== chunk.version) {
+          this.heldParameters = chunk.version;
+          config.checkIn?.();
+        }
       };
 
       call.on('data', (command: Command__Output) => {
@@ -317,6 +337,7 @@ export class Worker {
     this.config.log.info('worker state', { from: this.currentState, to: next });
     this.currentState = next;
     this.config.metrics?.setConnected(next === 'joined');
+    this.config.checkIn?.();
   }
 }
 

@@ -22,12 +22,15 @@ it('serves the registry on /metrics of a free port, with the default process met
   expect(text).toMatch(/^process_resident_memory_bytes /m);
 });
 
-it('answers /healthz from the ready callback and 404 elsewhere', async () => {
+it('answers /readyz and /healthz from the ready callback, /livez always, and 404 elsewhere', async () => {
   let ready = false;
   server = await startMetricsServer({ listen: '127.0.0.1:0', registry: createRegistry(), ready: () => ready });
   const base = `http://127.0.0.1:${server.port}`;
+  expect((await fetch(`${base}/readyz`)).status).toBe(503);
   expect((await fetch(`${base}/healthz`)).status).toBe(503);
+  expect((await fetch(`${base}/livez`)).status).toBe(200);
   ready = true;
+  expect((await fetch(`${base}/readyz`)).status).toBe(200);
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   expect((await fetch(`${base}/`)).status).toBe(404);
   expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);

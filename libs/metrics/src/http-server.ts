@@ -1,7 +1,10 @@
 /**
- * The HTTP endpoint Prometheus scrapes: GET /metrics (text exposition
- * format) and GET /healthz (200 once the process is ready, else 503, for
- * Kubernetes readiness probes). Nothing else is served.
+ * The HTTP endpoint Prometheus and Kubernetes probe, served on this thread:
+ * GET /metrics (text exposition format), /livez (200: this event loop
+ * answers, so the process is alive), /readyz (200 once the process is ready,
+ * else 503) and /healthz (the same as /readyz, for older manifests). Nothing
+ * else is served. A process whose main thread blocks for long (a worker
+ * computing) serves them from a thread of their own: threaded-server.ts.
  */
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +21,7 @@ export interface MetricsServerOptions {
   /** HOST:PORT; port 0 picks a free one. */
   readonly listen: string;
   readonly registry: Registry;
-  /** /healthz answers 200 while this returns true (default: always). */
+  /** /readyz (and /healthz) answer 200 while this returns true (default: always). */
   readonly ready?: () => boolean;
 }
 
@@ -32,6 +35,9 @@ export class MetricsListenError extends Error {
     this.name = 'MetricsListenError';
   }
 }
+
+/** The paths served, for 404 answers. */
+export const NOT_FOUND = 'not found: try /metrics, /livez, /readyz\n';
 
 export function parseListen(address: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(address);
@@ -57,12 +63,16 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       );
       return;
     }
-    if (path === '/healthz') {
+    if (path === '/livez') {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path === '/readyz' || path === '/healthz') {
       const ok = options.ready?.() ?? true;
       response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
       return;
     }
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+    response.writeHead(404, { 'content-type': 'text/plain' }).end(NOT_FOUND);
   });
   // A scrape must never keep the process alive after its work is done.
   server.unref();

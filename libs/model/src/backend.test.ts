@@ -1,17 +1,36 @@
+/**
+ * Backend selection with the packages this machine has: the native packages
+ * (@tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node) are optional and these
+ * tests branch on whether they resolve, so they hold with or without them.
+ * The GPU probes' branches with injected libraries: backend-gpu.test.ts.
+ */
+import { createRequire } from 'node:module';
 import * as tf from './tf.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModuleNotInstalledError, TENSORFLOW_INSTALL_HINT, selectBackend } from './backend.ts';
-import { BackendUnavailableError } from './errors.ts';
+import { BackendUnavailableError, GpuUnavailableError } from './errors.ts';
 import { GradientComputer } from './gradients.ts';
 import { netSpec } from './net-specs.ts';
 import { closeness, randomBatch } from './test-fixtures.ts';
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const GPU_INSTALLED = installed('@tensorflow/tfjs-node-gpu');
+const CPU_INSTALLED = installed('@tensorflow/tfjs-node');
+const NATIVE_INSTALLED = GPU_INSTALLED || CPU_INSTALLED;
 
 afterAll(async () => {
   await selectBackend('cpu');
 });
 
 describe('selectBackend', () => {
-  it("'auto' falls back to wasm with the training kernels here, naming what it tried", async () => {
+  it.runIf(!NATIVE_INSTALLED)("'auto' without the native packages falls back to wasm with the training kernels, naming what it tried", async () => {
     const info = await selectBackend('auto');
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
@@ -41,7 +60,7 @@ describe('selectBackend', () => {
     expect(info.message).toMatch(/tfjs-node \(failed: libtensorflow\.so\.2/);
   });
 
-  it("'tensorflow' requested but absent: a clear error saying how to install it", async () => {
+  it.runIf(!NATIVE_INSTALLED)("'tensorflow' requested but absent: a clear error saying how to install it", async () => {
     const err = await selectBackend('tensorflow').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendUnavailableError);
     const e = err as BackendUnavailableError;
@@ -98,5 +117,40 @@ describe('selectBackend', () => {
 
   it('rejects unknown choices', async () => {
     await expect(selectBackend('gpu' as never)).rejects.toThrow(RangeError);
+    await expect(selectBackend('tensorflow-cpu' as never)).rejects.toThrow(RangeError);
+  });
+
+  // Last: loading a native package makes it this process's 'tensorflow' backend for good.
+  it.runIf(NATIVE_INSTALLED)("'auto' with a native package installed uses it and says on which device", async () => {
+    const info = await selectBackend('auto');
+    expect(info).toMatchObject({ name: 'tensorflow', package: GPU_INSTALLED ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node' });
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(info.device).toMatch(/^(GPU|CPU \(libtensorflow)/);
+    expect(info.message).toContain(info.device);
+  });
+
+  it("'tensorflow-gpu' without the GPU package: one line naming the package and how to install it, no fallback", async () => {
+    await selectBackend('cpu');
+    const outcome = await selectBackend('tensorflow-gpu').catch((e: unknown) => e);
+    if (!GPU_INSTALLED) {
+      expect(outcome).toBeInstanceOf(GpuUnavailableError);
+      expect(outcome).toMatchObject({ piece: 'package' });
+      expect((outcome as Error).message).toBe(
+        '--backend tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed (npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0)',
+      );
+      expect(tf.getBackend()).toBe('cpu'); // unchanged
+    } else if (outcome instanceof GpuUnavailableError) {
+      // Installed: whatever is missing on this machine is named, on one line.
+      expect(outcome.message).not.toContain('\n');
+      expect(['package', 'libcuda', 'cuda-runtime', 'cudnn', 'device']).toContain(outcome.piece);
+    } else {
+      expect(outcome).toMatchObject({ name: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', device: expect.stringMatching(/^GPU/) });
+    }
+  });
+
+  it.runIf(NATIVE_INSTALLED)("'tensorflow' with a native package installed uses libtensorflow and says on which device", async () => {
+    const info = await selectBackend('tensorflow');
+    expect(info.name).toBe('tensorflow');
+    expect(info.device).toMatch(/^(GPU|CPU \(libtensorflow)/);
   });
 });

@@ -1,8 +1,13 @@
 /**
  * Choosing the tfjs compute backend.
  *
+ *  - 'tensorflow-gpu': @tensorflow/tfjs-node-gpu on a visible CUDA device, or
+ *    a GpuUnavailableError naming the missing piece (the package, the driver's
+ *    libcuda, the CUDA runtime, cuDNN, or the device; see gpu-probe.ts). It
+ *    never computes on the CPU: a GPU worker without its GPU must fail.
  *  - 'tensorflow': libtensorflow through @tensorflow/tfjs-node-gpu (CUDA) or
- *    @tensorflow/tfjs-node (CPU). Both are optional dependencies whose install
+ *    @tensorflow/tfjs-node (CPU), GPU or CPU, saying which (and, for the GPU
+ *    build on the CPU, why). Both are optional dependencies whose install
  *    downloads libtensorflow; where that failed they are absent and loading
  *    them fails cleanly here. Both register the tfjs backend name 'tensorflow'.
  *  - 'wasm': @tensorflow/tfjs-backend-wasm, its .wasm files located in node_modules,
@@ -18,7 +23,8 @@
  */
 import * as tf from './tf.ts';
 import { BACKEND_CHOICES, type BackendChoice } from './backend-choice.ts';
-import { type BackendAttempt, BackendUnavailableError } from './errors.ts';
+import { type BackendAttempt, BackendUnavailableError, GpuUnavailableError } from './errors.ts';
+import { type GpuLibraryProblem, describeLibraryProblem, probeGpuLibraries } from './gpu-probe.ts';
 import { registerWasmTrainingKernels } from './wasm-training/register.ts';
 import { startWasmHelpers } from './wasm-training/wasm-backend.ts';
 import { wasmThreadsWanted, withWasmThreads } from './wasm-training/threads.ts';
@@ -47,6 +53,10 @@ export interface SelectBackendOptions {
    * `ModuleNotInstalledError` for "absent", anything else for "broken".
    */
   readonly loadPackage?: (pkg: string) => Promise<void>;
+  /** Whether a package is installed, i.e. resolves from this module (default); for tests. */
+  readonly packageInstalled?: (pkg: string) => Promise<boolean>;
+  /** Checks the GPU libraries (default: dlopen them, gpu-probe.ts); tests inject temporary directories. */
+  readonly probeGpuLibraries?: () => GpuLibraryProblem | null;
 }
 
 /** Thrown by a package loader when the package is not installed. */
@@ -72,13 +82,18 @@ export const TENSORFLOW_INSTALL_HINT =
 let nativePackage: string | null = null;
 let wasmPrepared = false;
 
-async function defaultLoadPackage(pkg: string): Promise<void> {
+async function packageResolves(pkg: string): Promise<boolean> {
   const { createRequire } = await import('node:module');
   try {
     createRequire(import.meta.url).resolve(pkg);
+    return true;
   } catch {
-    throw new ModuleNotInstalledError(pkg);
+    return false;
   }
+}
+
+async function defaultLoadPackage(pkg: string): Promise<void> {
+  if (!(await packageResolves(pkg))) throw new ModuleNotInstalledError(pkg);
   await import(/* @vite-ignore */ pkg);
 }
 
@@ -130,14 +145,61 @@ async function cpuCount(): Promise<number> {
   }
 }
 
-async function nativeInfo(): Promise<Pick<BackendInfo, 'name' | 'device' | 'package'>> {
+/**
+ * Whether the active 'tensorflow' backend computes on a GPU: tfjs-node's
+ * backend picks libtensorflow's first GPU device when there is one, else the
+ * CPU, and says which in `isUsingGpuDevice` (nodejs_kernel_backend.ts).
+ */
+function usingGpuDevice(): boolean {
+  return (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true;
+}
+
+/** Why libtensorflow registered no GPU: the first library that does not load, else no visible device. */
+function whyNoGpu(probe: () => GpuLibraryProblem | null, withFix: boolean): { piece: GpuUnavailableError['piece']; detail: string } {
+  const problem = probe();
+  if (problem) return { piece: problem.piece, detail: describeLibraryProblem(problem, withFix) };
+  const visible = process.env.CUDA_VISIBLE_DEVICES;
+  const detail = `no CUDA device visible${visible === undefined ? '' : ` (CUDA_VISIBLE_DEVICES=${visible})`}`;
+  return { piece: 'device', detail: withFix ? `${detail} (check CUDA_VISIBLE_DEVICES, the pod's nvidia.com/gpu limit, and nvidia-smi on the node)` : detail };
+}
+
+async function nativeInfo(probe: () => GpuLibraryProblem | null): Promise<Pick<BackendInfo, 'name' | 'device' | 'package'>> {
   const pkg = nativePackage ?? NODE_CPU;
   if (pkg === NODE_GPU) {
-    const name = await gpuName();
-    // Without a visible GPU, libtensorflow's GPU build quietly runs on the CPU.
-    return { name: 'tensorflow', package: pkg, device: name ?? `no GPU visible to nvidia-smi: libtensorflow GPU build, probably on CPU (${await cpuCount()} cores)` };
+    if (usingGpuDevice()) return { name: 'tensorflow', package: pkg, device: (await gpuName()) ?? 'GPU (CUDA)' };
+    // Without a usable GPU, libtensorflow's GPU build runs on the CPU: say so, and why.
+    return { name: 'tensorflow', package: pkg, device: `CPU (libtensorflow GPU build without a GPU: ${whyNoGpu(probe, false).detail}; ${await cpuCount()} cores)` };
   }
   return { name: 'tensorflow', package: pkg, device: `CPU (libtensorflow, ${await cpuCount()} cores)` };
+}
+
+/**
+ * tfjs-node-gpu on a GPU, or a GpuUnavailableError naming the missing piece.
+ * The libraries are checked before libtensorflow loads: it would only log
+ * their absence and carry on on the CPU.
+ */
+async function useGpu(options: SelectBackendOptions): Promise<Pick<BackendInfo, 'name' | 'device' | 'package'>> {
+  const install = `npm install --no-save ${NODE_GPU}@${tf.version_core}`;
+  const probe = options.probeGpuLibraries ?? (() => probeGpuLibraries());
+  if (nativePackage !== NODE_GPU) {
+    if (!(await (options.packageInstalled ?? packageResolves)(NODE_GPU))) throw new GpuUnavailableError('package', `${NODE_GPU} is not installed (${install})`);
+    const problem = probe();
+    if (problem) throw new GpuUnavailableError(problem.piece, describeLibraryProblem(problem));
+  }
+  const previous = tf.getBackend();
+  try {
+    await tryNative(NODE_GPU, options.loadPackage ?? defaultLoadPackage);
+  } catch (err) {
+    if (err instanceof ModuleNotInstalledError) throw new GpuUnavailableError('package', `${NODE_GPU} is not installed (${install})`);
+    const { detail } = attemptOf(NODE_GPU, err);
+    throw new GpuUnavailableError('package', `${NODE_GPU} is installed but does not load: ${detail} (reinstall it where its install script can download libtensorflow: ${install})`);
+  }
+  if (!usingGpuDevice()) {
+    if (previous) await tf.setBackend(previous);
+    const { piece, detail } = whyNoGpu(probe, true);
+    throw new GpuUnavailableError(piece, detail);
+  }
+  return { name: 'tensorflow', package: NODE_GPU, device: (await gpuName()) ?? 'GPU (CUDA)' };
 }
 
 /** The cpu backend prints an "install the node backend" banner on first use; we report that ourselves. */
@@ -211,18 +273,22 @@ function describe(info: Pick<BackendInfo, 'name' | 'device' | 'package'>, attemp
 
 /**
  * Makes `choice` the active tfjs backend and says what it runs on.
- * @throws BackendUnavailableError when an explicit choice cannot be used.
+ * @throws GpuUnavailableError when 'tensorflow-gpu' has no GPU to run on.
+ * @throws BackendUnavailableError when another explicit choice cannot be used.
  */
 export async function selectBackend(choice: BackendChoice = 'auto', options: SelectBackendOptions = {}): Promise<BackendInfo> {
   const load = options.loadPackage ?? defaultLoadPackage;
+  const probe = options.probeGpuLibraries ?? (() => probeGpuLibraries());
   switch (choice) {
+    case 'tensorflow-gpu':
+      return describe(await useGpu(options), []);
     case 'auto':
     case 'tensorflow': {
       const attempts: BackendAttempt[] = [];
       for (const pkg of [NODE_GPU, NODE_CPU]) {
         try {
           await tryNative(pkg, load);
-          return describe(await nativeInfo(), attempts);
+          return describe(await nativeInfo(probe), attempts);
         } catch (err) {
           attempts.push(attemptOf(pkg, err));
         }

@@ -68,6 +68,25 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** What a GPU run needs, in the order it is checked: the npm package, the driver, the CUDA runtime, cuDNN, a visible device. */
+export type GpuPiece = 'package' | 'libcuda' | 'cuda-runtime' | 'cudnn' | 'device';
+
+/**
+ * Thrown when `--backend tensorflow-gpu` cannot compute on a GPU: `piece`
+ * names what is missing (the npm package, the driver's libcuda, the CUDA
+ * runtime libraries, cuDNN, or a visible device). The message is one line
+ * naming it and the fix.
+ */
+export class GpuUnavailableError extends Error {
+  override readonly name = 'GpuUnavailableError';
+  constructor(
+    readonly piece: GpuPiece,
+    detail: string,
+  ) {
+    super(`--backend tensorflow-gpu: ${detail}`);
+  }
+}
+
 export type ModelLoadProblem =
   | 'missing-directory'
   | 'missing-model-json'

@@ -14,6 +14,7 @@ export * from './early-stopping.ts';
 export * from './dropout.ts';
 export * from './gradients.ts';
 export * from './backend.ts';
+export { GPU_LIBRARIES, type GpuLibraryProblem, type LibraryLoad, probeGpuLibraries, tryLoadLibrary } from './gpu-probe.ts';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernelsRegistered } from './wasm-training/register.ts';
 export * from './model-io.ts';
 export * from './saved-parameters.ts';

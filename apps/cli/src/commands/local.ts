@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
+import { backendOption } from '../backend-flag.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { envName, integerOption, stringOption } from '../options.ts';
+import { integerOption, stringOption } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 import { addCoordinatorFlags } from './coordinator.ts';
 
@@ -30,7 +31,7 @@ export function localCommand(): Command {
     ),
   )
     .addOption(integerOption('--workers <n>', 'number of worker processes', 2, 1))
-    .addOption(new Option('--backend <name>', "workers' tfjs backend").choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(backendOption("the workers' "))
     .addOption(new Option('--no-dashboard', 'do not start the live dashboard'))
     .addOption(stringOption('--dashboard-listen <host:port>', 'where the dashboard serves its page (port 0: any free port; its URL is printed)', '127.0.0.1:0'));
   addCoordinatorFlags(command, '127.0.0.1:0', 'off');

@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { Command } from 'commander';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
+import { backendOption } from '../backend-flag.ts';
 import { UsageError } from '../failure.ts';
-import { envName, stringOption } from '../options.ts';
+import { stringOption } from '../options.ts';
 
 export interface PredictFlags {
   model: string;
@@ -25,7 +26,7 @@ export function predictCommand(): Command {
     .addOption(stringOption('--lookup <file>', 'IdLookupTable.csv; with --submission writes the Kaggle submission'))
     .addOption(stringOption('--submission <file>', 'Kaggle submission to write (RowId,Location); needs --lookup'))
     .addOption(stringOption('--grid <png>', 'PNG of the first 16 faces with predicted keypoints (red) and labels if known (green)'))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(backendOption())
     .action(async (flags: PredictFlags) => {
       if (Boolean(flags.lookup) !== Boolean(flags.submission)) throw new UsageError('--lookup and --submission go together');
       const { runPrediction } = await import('../prediction-run.ts');

@@ -1,7 +1,7 @@
-import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { Command } from 'commander';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
+import { backendOption } from '../backend-flag.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { envName } from '../options.ts';
 import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
 
 export interface TrainFlags extends TrainingFlags {
@@ -15,7 +15,7 @@ export function trainCommand(): Command {
         'history.jsonl (one line per epoch) and the model in tfjs Layers format (model/).',
     ),
   )
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(backendOption())
     .addHelpText('after', exitCodeHelp())
     .action(async (flags: TrainFlags) => {
       // Loaded on use: TensorFlow.js takes seconds to import, which other commands need not pay.

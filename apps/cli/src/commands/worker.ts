@@ -1,15 +1,17 @@
-import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice } from '@kfkd/model/backend-choice';
+import { Command } from 'commander';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
+import { backendOption } from '../backend-flag.ts';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { envName, stringOption } from '../options.ts';
+import { numberOption, stringOption } from '../options.ts';
 
 export interface WorkerFlags {
   coordinator: string;
   backend: BackendChoice;
   id?: string;
   metricsListen: string;
+  livenessTimeout: number;
   tokenFile?: string;
   tlsCa?: string;
   tlsCert?: string;
@@ -23,16 +25,24 @@ export function workerCommand(): Command {
         'and reconnect with backoff when it goes away or is not up yet. The worker exits 0 when the coordinator says the run is over; ' +
         'a refusal retrying cannot fix (wrong token, other protocol version, TLS handshake refused) ends it with exit code 3 and one line saying why; ' +
         'SIGTERM makes it leave the run and exit 143. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
-        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow --id host-gpu1).',
+        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow-gpu --id host-gpu1).',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto').env(envName('--backend')))
+    .addOption(backendOption())
     .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'))
     .addOption(tokenFileOption())
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
     .addOption(tlsKeyOption())
     .addOption(metricsListenOption(WORKER_METRICS_LISTEN))
+    .addOption(
+      numberOption(
+        '--liveness-timeout <seconds>',
+        "/livez fails (503) when the worker's main thread has not checked in for this long; it checks in every second and at each step, and a long step does not count against it",
+        (v) => v > 0,
+        'a positive number',
+      ).default(600),
+    )
     .addHelpText('after', exitCodeHelp())
     .action(async (flags: WorkerFlags) => {
       const { runWorker } = await import('../worker-run.ts');

@@ -79,11 +79,24 @@ it('throughput and loss series of the coordinator and of each worker reach Prome
   expect(info.map((s) => s.metric.worker).sort()).toEqual(['w1', 'w2']);
   expect(info.every((s) => s.metric.backend === 'wasm')).toBe(true);
 
-  // Every query of the Grafana dashboard is valid PromQL for this Prometheus.
+  // The scrape config labels every series with its run, which the dashboard and the alerts select by.
+  expect(trained[0].metric.run).toBe('net1');
+  expect(perWorker.map((s) => s.metric.run)).toEqual(['net1', 'net1']);
+
+  // Every query of the Grafana dashboard, its variables set as Grafana would
+  // (namespace: All, run: this run), is valid PromQL for this Prometheus.
   const dashboard = JSON.parse(await readFile(GRAFANA_DASHBOARD, 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
-  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$__rate_interval', '1m')));
+  const exprs = dashboard.panels.flatMap((p) =>
+    p.targets.map((t) => t.expr.replaceAll('$__rate_interval', '1m').replaceAll('$namespace', '.*').replaceAll('$run', 'net1')),
+  );
   expect(exprs.length).toBeGreaterThan(20);
   for (const expr of exprs) await prometheus.query(expr);
+
+  // Prometheus loaded the alert rules the scrape config names, without errors.
+  const rules = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
+  const loaded = rules.data.groups.flatMap((g) => g.rules);
+  expect(loaded.map((r) => r.name)).toContain('KfkdNoWorkers');
+  expect(loaded.filter((r) => r.health === 'err')).toEqual([]);
 
   // The run itself is unharmed by being scraped.
   expect(await coordinator.exited).toBe(0);

@@ -2,13 +2,14 @@
  * A real Prometheus server for the tests (Debian's `prometheus` binary) on
  * loopback with a temporary storage directory, scraping with the scrape
  * configuration of deploy/prometheus/prometheus.yml, its targets and
- * interval replaced. Always stopped (also when a test file ends early).
+ * interval replaced (the targets' labels, such as `run`, and its alert rules
+ * kept). Always stopped (also when a test file ends early).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -35,7 +36,7 @@ export interface Prometheus {
 interface ScrapeConfig {
   job_name: string;
   scrape_interval?: string;
-  static_configs: { targets: string[] }[];
+  static_configs: { targets: string[]; labels?: Record<string, string> }[];
 }
 
 /** A free loopback port (bound and released: a tiny race, fine for tests). */
@@ -53,13 +54,16 @@ export function freePort(): Promise<number> {
 /** Starts Prometheus with deploy/'s config, `targets` per job name, and the given scrape interval. */
 export async function startPrometheus(targets: Readonly<Record<string, readonly string[]>>, scrapeInterval = '500ms'): Promise<Prometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'kfkd-prometheus-'));
-  const config = parse(await readFile(SCRAPE_CONFIG, 'utf8')) as { global: Record<string, string>; scrape_configs: ScrapeConfig[] };
+  const config = parse(await readFile(SCRAPE_CONFIG, 'utf8')) as { global: Record<string, string>; rule_files?: string[]; scrape_configs: ScrapeConfig[] };
   config.global.scrape_interval = scrapeInterval;
   config.global.evaluation_interval = scrapeInterval;
+  // The config moves to a temporary directory: its rule files stay where they are.
+  config.rule_files = config.rule_files?.map((file) => resolve(dirname(SCRAPE_CONFIG), file));
   for (const job of config.scrape_configs) {
     const wanted = targets[job.job_name];
     if (!wanted) throw new Error(`no targets given for job ${job.job_name} of ${SCRAPE_CONFIG}`);
-    job.static_configs = [{ targets: [...wanted] }];
+    const labels = job.static_configs[0]?.labels;
+    job.static_configs = [labels ? { targets: [...wanted], labels } : { targets: [...wanted] }];
   }
   const unknown = Object.keys(targets).filter((name) => !config.scrape_configs.some((j) => j.job_name === name));
   if (unknown.length > 0) throw new Error(`${SCRAPE_CONFIG} has no job ${unknown.join(', ')}`);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { HostPolicy, isLoopback } from './host-check.ts';
 
@@ -8,9 +9,9 @@ describe('HostPolicy', () => {
     for (const host of [undefined, '', 'evil.example:8080', '10.0.0.7:8080', 'localhost.evil.example', 'localhost@evil.example', 'a/b']) expect(p.hostAllowed(host), String(host)).toBe(false);
   });
 
-  it('on a wildcard bind: any IP literal (no rebinding can produce one) and loopback names, but no other name', () => {
+  it("on a wildcard bind: any IP literal (no rebinding can produce one), loopback names and the machine's name, but no other name", () => {
     const p = new HostPolicy('0.0.0.0', ['kfkd.example.org']);
-    for (const host of ['10.1.2.3:8080', '[fd00::7]:8080', 'localhost:8080', 'kfkd.example.org']) expect(p.hostAllowed(host), host).toBe(true);
+    for (const host of ['10.1.2.3:8080', '[fd00::7]:8080', 'localhost:8080', 'kfkd.example.org', `${hostname()}:8080`]) expect(p.hostAllowed(host), host).toBe(true);
     expect(p.hostAllowed('node-7.internal:8080')).toBe(false);
   });
 

@@ -3,13 +3,14 @@
  * rebinding (a web page whose own name is made to resolve to 127.0.0.1 reads
  * a localhost dashboard as if it were its own origin) every request must
  * name the dashboard by an address or a name it knows: the bound address,
- * the loopback names on a loopback or wildcard bind, any IP literal on a
- * wildcard bind (a page at an IP address is its own origin, so no rebinding
- * is possible), and the names given with --allowed-host (a proxy's or an
+ * the loopback names on a loopback or wildcard bind, any IP literal and the
+ * machine's host name on a wildcard bind (a page at an IP address is its own
+ * origin, so no rebinding is possible), and the names given with --allowed-host (a proxy's or an
  * ingress's). Against cross-site WebSockets (browsers do not apply the
  * same-origin policy to them) a page's Origin must be the dashboard itself.
  */
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -40,6 +41,8 @@ export class HostPolicy {
     const bound = normaliseName(bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost);
     if (bound) names.add(bound);
     if (isLoopback(bindHost) || isWildcard(bindHost)) for (const n of LOOPBACK_NAMES) names.add(n);
+    const machine = normaliseName(hostname());
+    if (isWildcard(bindHost) && machine) names.add(machine);
     this.names = names;
     this.anyIp = isWildcard(bindHost);
   }

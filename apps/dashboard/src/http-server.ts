@@ -28,11 +28,12 @@ export interface PageServerOptions {
   readonly login?: Login;
 }
 
-/** On every response: never inside another site's frame (the form included), no Referer to elsewhere. */
+/** On every response: never inside another site's frame (the form included), no Referer to other sites. */
 const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'content-security-policy': "frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: Chromium then sends 'Origin: null' with the sign-in form, which the Origin check refuses.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 } as const;
 

@@ -170,6 +170,8 @@ it('the dashboard listens on all interfaces on its container port, behind its Se
   const c = container(dashboard);
   expect(c.args[0]).toBe('dashboard');
   expect(arg(c, '--listen')).toBe('0.0.0.0:8080');
+  // kfkd dashboard refuses a bind beyond loopback without a sign-in.
+  expect(c.args).toContain('--login');
   expect(containerPort(c, 'http')).toBe(8080);
   expect(arg(c, '--coordinator')).toBe(`kfkd-coordinator:${portOf(defaultOf(coordinatorCommand(), '--listen') as string)}`);
   expect(c.env?.find((e) => e.name === 'KFKD_TOKEN')?.valueFrom?.secretKeyRef).toEqual({ name: secret.metadata.name, key: 'token' });

@@ -312,12 +312,14 @@ it('the dashboard is a Deployment on all interfaces of its pod behind a login, w
   const known = new Set(dashboardCommand().options.map((o) => o.long));
   for (const flag of (c.args ?? []).filter((a) => a.startsWith('--'))) if (!known.has(flag)) expect(LANDING_FLAGS.dashboard, flag).toContain(flag);
   expect(arg(c, '--listen')).toBe('0.0.0.0:8080');
+  // kfkd dashboard refuses a bind beyond loopback without a sign-in.
   expect(c.args).toContain('--login');
   expect(containerPort(c, 'http')).toBe(8080);
   expect(arg(c, '--coordinator')).toBe(`kfkd-coordinator:${portOf(defaultOf(coordinatorCommand(), '--listen') as string)}`);
   // The kubelet's probes would not pass the Host/Origin checks and the login: TCP.
-  expect(c.readinessProbe?.tcpSocket?.port).toBe('http');
-  expect(c.livenessProbe?.tcpSocket?.port).toBe('http');
+  // /healthz is the one path the dashboard answers without a sign-in or a known Host (apps/dashboard access.test.ts).
+  expect(c.readinessProbe?.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
+  expect(c.livenessProbe?.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
   const service = find<IService>('Service', 'kfkd-dashboard');
   expect(service.spec!.selector).toEqual(dashboard.spec!.selector.matchLabels);
   expect(service.spec!.ports).toContainEqual({ name: 'http', port: 8080, targetPort: 'http' });

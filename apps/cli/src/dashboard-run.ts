@@ -1,7 +1,7 @@
 /** `kfkd dashboard`: serves the page until SIGINT/SIGTERM (exit 130/143). */
 import { readFile } from 'node:fs/promises';
 import { stderrLogger } from '@kfkd/runtime';
-import { Dashboard, watchCredentials } from '@kfkd/dashboard';
+import { Dashboard, isLoopback, watchCredentials } from '@kfkd/dashboard';
 import { readToken } from './cluster-flags.ts';
 import type { DashboardFlags } from './commands/dashboard.ts';
 import { type ExitCode, type StopSignal, UsageError, interruptedExitCode } from './failure.ts';
@@ -17,17 +17,24 @@ export async function runDashboard(flags: DashboardFlags): Promise<ExitCode> {
   const tls = flags.tlsCa
     ? { ca: await readFile(flags.tlsCa), cert: flags.tlsCert ? await readFile(flags.tlsCert) : null, key: flags.tlsKey ? await readFile(flags.tlsKey) : null }
     : null;
+  const host = listen[1].replace(/^\[(.*)\]$/, '$1');
+  const signIn = Boolean(flags.login || flags.trustProxyHeader);
+  if (!isLoopback(host) && !signIn && !flags.public) {
+    throw new UsageError(`--listen ${flags.listen} is beyond loopback: add --login (viewers sign in with the token), --trust-proxy-header NAME (behind an authenticating proxy), or --public`);
+  }
   const log = stderrLogger('dashboard');
+  if (flags.public && !signIn) log.warn('--public: anyone who can reach the dashboard sees the run (no sign-in)', { listen: flags.listen });
   const dashboard = new Dashboard({
     coordinator: flags.coordinator,
     token,
     credentials: watchCredentials(tls),
-    host: listen[1].replace(/^\[(.*)\]$/, '$1'),
+    host,
     port: Number(listen[2]),
+    access: { allowedHosts: flags.allowedHost, login: flags.login, trustProxyHeader: flags.trustProxyHeader, cookieSecure: flags.cookieSecure },
     log: (message, fields) => log.warn(message, fields),
   });
   const url = await dashboard.start();
-  log.info(`serving ${url}`, { coordinator: flags.coordinator, listen: flags.listen });
+  log.info(`serving ${url}`, { coordinator: flags.coordinator, listen: flags.listen, ...(flags.login ? { login: 'viewer token' } : {}) });
   const signal = await new Promise<StopSignal>((resolve) => {
     const interruption = onInterrupt((received) => {
       interruption.dispose();

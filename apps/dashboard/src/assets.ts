@@ -21,7 +21,7 @@ export interface Asset {
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
 
-/** Path -> asset, for '/', '/app.js' and '/app.css'. */
+/** Path -> asset, for '/', '/app.js', '/app.css' and the sign-in form '/login'. */
 export async function buildAssets(): Promise<Map<string, Asset>> {
   const require = createRequire(import.meta.url);
   const bundle = await build({
@@ -33,8 +33,9 @@ export async function buildAssets(): Promise<Map<string, Asset>> {
     write: false,
     logLevel: 'silent',
   });
-  const [html, ownCss, uplotCss] = await Promise.all([
+  const [html, loginHtml, ownCss, uplotCss] = await Promise.all([
     readFile(new URL('index.html', PAGE_DIR)),
+    readFile(new URL('login.html', PAGE_DIR)),
     readFile(new URL('style.css', PAGE_DIR)),
     readFile(require.resolve('uplot/dist/uPlot.min.css')),
   ]);
@@ -42,6 +43,7 @@ export async function buildAssets(): Promise<Map<string, Asset>> {
     ['/', asset('text/html; charset=utf-8', html)],
     ['/app.js', asset('text/javascript; charset=utf-8', Buffer.from(bundle.outputFiles[0].contents))],
     ['/app.css', asset('text/css; charset=utf-8', Buffer.concat([uplotCss, Buffer.from('\n'), ownCss]))],
+    ['/login', asset('text/html; charset=utf-8', loginHtml)],
   ]);
 }
 

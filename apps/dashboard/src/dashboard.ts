@@ -7,6 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { buildAssets } from './assets.ts';
 import { PageServer } from './http-server.ts';
+import { Login } from './login.ts';
 import type { DashboardEvent, DashboardState } from './shared/contract.ts';
 import { applyEvent, emptyState } from './shared/state.ts';
 import { WatchClient } from './watch-client.ts';
@@ -14,12 +15,27 @@ import { WatchClient } from './watch-client.ts';
 export interface DashboardOptions {
   /** HOST:PORT of the coordinator. */
   readonly coordinator: string;
+  /** The viewer token: the dashboard watches the coordinator with it, and viewers sign in with it (access.login). */
   readonly token: string;
   readonly credentials: grpc.ChannelCredentials;
   /** Where pages connect (default 127.0.0.1; port 0 picks one). */
   readonly host: string;
   readonly port: number;
+  /** Who may see the page (default: no sign-in, host names of the bound address only). */
+  readonly access?: DashboardAccess;
   readonly log?: (message: string, fields: Readonly<Record<string, string | number>>) => void;
+}
+
+/** Who may open the page and its socket (see host-check.ts and login.ts). */
+export interface DashboardAccess {
+  /** Host names a proxy or ingress serves the page under. */
+  readonly allowedHosts?: readonly string[];
+  /** Viewers sign in with the viewer token through a form, and get a session cookie. */
+  readonly login?: boolean;
+  /** A header an authenticating proxy sets (e.g. X-Forwarded-User); a request carrying it counts as signed in. */
+  readonly trustProxyHeader?: string;
+  /** Mark the session cookie Secure (the page reaches browsers over https). */
+  readonly cookieSecure?: boolean;
 }
 
 export class Dashboard {
@@ -34,7 +50,13 @@ export class Dashboard {
   /** Builds the page, binds, subscribes; resolves with the page's URL. */
   async start(): Promise<string> {
     if (this.pages) throw new Error('start() called twice');
-    const pages = new PageServer({ assets: await buildAssets(), state: () => this.state });
+    const assets = await buildAssets();
+    const access = this.options.access ?? {};
+    const login =
+      access.login || access.trustProxyHeader
+        ? new Login({ token: access.login ? this.options.token : null, trustProxyHeader: access.trustProxyHeader, cookieSecure: access.cookieSecure, formHtml: assets.get('/login')!.body })
+        : undefined;
+    const pages = new PageServer({ assets, state: () => this.state, allowedHosts: access.allowedHosts, login });
     this.pages = pages;
     const port = await pages.listen(this.options.host, this.options.port);
     this.watch = new WatchClient({

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { stringOption } from '../options.ts';
+import { Command, Option } from 'commander';
+import { booleanOption, envName, stringOption } from '../options.ts';
 
 export interface DashboardFlags {
   coordinator: string;
@@ -8,6 +8,12 @@ export interface DashboardFlags {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** Host names a proxy or ingress serves the page under (repeatable, or comma-separated). */
+  allowedHost: string[];
+  login?: boolean;
+  trustProxyHeader?: string;
+  cookieSecure?: boolean;
+  public?: boolean;
 }
 
 /** Where `kfkd dashboard` serves the page unless told otherwise. */
@@ -18,6 +24,7 @@ export function dashboardCommand(): Command {
     .description(
       "Serve the live training dashboard (epoch table, loss curves, workers, predicted faces) from a coordinator's Watch stream. " +
         'Read-only; binds to localhost unless --listen says otherwise; reconnects to the coordinator by itself. ' +
+        'Answers only to its own address and host names (--allowed-host); beyond loopback it needs --login, --trust-proxy-header or --public. ' +
         'Authenticates with the shared token like a worker (--token-file or KFKD_TOKEN).',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
@@ -26,6 +33,16 @@ export function dashboardCommand(): Command {
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
     .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(
+      new Option('--allowed-host <name>', 'a host name the page is served under besides the --listen address (a proxy or ingress); repeatable or comma-separated')
+        .env(envName('--allowed-host'))
+        .argParser((raw: string, previous: string[] | undefined) => [...(previous ?? []), ...raw.split(',').map((n) => n.trim()).filter((n) => n !== '')])
+        .default([]),
+    )
+    .addOption(booleanOption('--login', "viewers sign in with the dashboard's token through a form (a session cookie follows)"))
+    .addOption(stringOption('--trust-proxy-header <name>', 'a header an authenticating reverse proxy sets (e.g. X-Forwarded-User): requests carrying it count as signed in'))
+    .addOption(booleanOption('--cookie-secure', 'mark the session cookie Secure (the page reaches browsers over https through a proxy)'))
+    .addOption(booleanOption('--public', 'allow a bind beyond loopback without --login or --trust-proxy-header: anyone who can reach it sees the run'))
     .action(async (flags: DashboardFlags) => {
       const { runDashboard } = await import('../dashboard-run.ts');
       process.exitCode = await runDashboard(flags);

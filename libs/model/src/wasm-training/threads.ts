@@ -8,7 +8,11 @@
  * hyper-threads per core). Node 20 has everything else (SharedArrayBuffer,
  * shared wasm memory, worker_threads), so, for the first initialisation only:
  *  - the emscripten worker script is written to a file, changed to load the
- *    threaded module's own script from node_modules instead of a Blob URL;
+ *    threaded module's own script from node_modules instead of a Blob URL.
+ *    The file goes into a directory of our own, made by mkdtemp (0700,
+ *    checked) and removed once the pool has loaded it: a predictable path in
+ *    the shared /tmp would let another local user plant the code our
+ *    threads run;
  *  - URL.createObjectURL hands out that file while the backend initialises;
  *  - os.cpus() reports twice the cores for that moment, so the pool gets
  *    `threads` threads.
@@ -32,19 +36,15 @@ const WORKER_BRANCH =
  * @throws when the package layout is not the expected one (the caller then stays single-threaded)
  */
 export async function withWasmThreads<T>(wasm: WasmPackage, threads: number, packageMain: string, init: () => Promise<T>): Promise<T> {
-  const [{ createRequire }, path, fs, { default: os }, crypto] = await Promise.all([import('node:module'), import('node:path'), import('node:fs'), import('node:os'), import('node:crypto')]);
+  const [{ createRequire }, path, fs, { default: os }] = await Promise.all([import('node:module'), import('node:path'), import('node:fs'), import('node:os')]);
   const outDir = path.join(path.dirname(path.dirname(packageMain)), 'wasm-out');
   const script = path.join(outDir, 'tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = createRequire(import.meta.url)(path.join(outDir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
   if (!wasmWorkerContents.includes(WORKER_BRANCH) || !fs.existsSync(script)) throw new Error('unexpected tfjs-backend-wasm layout: no threaded worker script');
   // The contents hold "\n" escapes that became real newlines inside string literals; tfjs escapes them back the same way.
   const worker = wasmWorkerContents.replace(WORKER_BRANCH, `importScripts(${JSON.stringify(script)});`).replace(/\n/g, '\\n');
-  const file = path.join(os.tmpdir(), `kfkd-tfjs-wasm-pthread-${crypto.createHash('sha256').update(worker).digest('hex').slice(0, 16)}.cjs`);
-  if (!fs.existsSync(file)) {
-    const tmp = `${file}.${process.pid}`;
-    fs.writeFileSync(tmp, worker);
-    fs.renameSync(tmp, file);
-  }
+  const dir = privateDirectory(fs, path.join(os.tmpdir(), 'kfkd-wasm-pthread-'));
+  const file = path.join(dir, 'pthread-worker.cjs');
 
   wasm.setThreadsCount(threads);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
@@ -58,11 +58,31 @@ export async function withWasmThreads<T>(wasm: WasmPackage, threads: number, pac
     return Array.from({ length: 2 * threads }, (_, i) => real[i % real.length]);
   };
   try {
+    // 'wx': never through a file (or link) that is already there.
+    fs.writeFileSync(file, worker, { flag: 'wx', mode: 0o600 });
+    // Resolves once every pool thread has loaded the script (emscripten waits for them), so it can go.
     return await init();
   } finally {
     URL.createObjectURL = createObjectURL;
     nodeOs.cpus = cpus;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A fresh directory only this user can use: mkdtemp creates it atomically
+ * with a random name and mode 0700; checked anyway (owner, mode, a real
+ * directory) in case the temporary folder is something unusual.
+ */
+function privateDirectory(fs: typeof import('node:fs'), prefix: string): string {
+  const dir = fs.mkdtempSync(prefix);
+  const stat = fs.lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory() || (stat.mode & 0o777) !== 0o700 || (uid !== undefined && stat.uid !== uid)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${dir} is not a private directory (mode ${(stat.mode & 0o777).toString(8)}, owner ${stat.uid})`);
+  }
+  return dir;
 }
 
 /** XNNPACK threads to ask for: KFKD_WASM_THREADS if set (1 = single-threaded build), else the available cores (tfjs caps it at 8). */

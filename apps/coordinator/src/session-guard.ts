@@ -106,6 +106,7 @@ interface Http2ServerLike {
 
 export class SessionGuard {
   private readonly sessions = new Map<string, TrackedSession>();
+  private open = 0;
   private unauthenticated = 0;
 
   constructor(
@@ -155,7 +156,7 @@ export class SessionGuard {
   }
 
   counts(): SessionCounts {
-    return { authenticated: this.sessions.size - this.unauthenticated, unauthenticated: this.unauthenticated };
+    return { authenticated: this.open - this.unauthenticated, unauthenticated: this.unauthenticated };
   }
 
   private opened(session: ServerHttp2Session): void {
@@ -169,12 +170,14 @@ export class SessionGuard {
     }, this.limits.authenticationTimeoutMs);
     tracked.timer.unref();
     this.sessions.set(peer, tracked);
+    this.open++;
     this.unauthenticated++;
     session.once('close', () => {
-      if (this.sessions.get(peer) !== tracked) return;
-      this.sessions.delete(peer);
+      this.open--;
       if (!tracked.authenticated) this.unauthenticated--;
       if (tracked.timer) clearTimeout(tracked.timer);
+      // A new connection from the same address and port may have taken the key already.
+      if (this.sessions.get(peer) === tracked) this.sessions.delete(peer);
     });
   }
 

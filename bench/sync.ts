@@ -134,7 +134,7 @@ async function grpcRig(spec: ReturnType<typeof netSpec>, count: number, batch: n
   const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
   const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, taskTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
   const service = new CoordinatorService(pool, new TokenCheck('bench'), quiet);
-  const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) => service.addToServer(s));
+  const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s, sessions) => service.addToServer(s, sessions));
   const children = Array.from({ length: workers }, (_, i) => child('./sync-worker.ts', [String(port), `w${i}`]));
   const source = new RemoteGradientSource(pool, count, 0);
   // As the trainer does: parameters, velocities and the received gradients in one UpdateMemory.
@@ -186,10 +186,15 @@ async function floorRig(bytes: number, workers: number): Promise<Rig<number>> {
   const downs: grpc.ServerWritableStream<Buffer, Buffer>[] = [];
   let answered = 0;
   let onAnswer = (): void => undefined;
-  const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s) =>
+  const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s, sessions) =>
+    // No token here: each call opens its connection's window as an authenticated worker's call does.
     s.addService(FLOOR_SERVICE, {
-      Down: (call: grpc.ServerWritableStream<Buffer, Buffer>) => void downs.push(call),
+      Down: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+        sessions.authenticated(call.getPeer());
+        downs.push(call);
+      },
       Up: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        sessions.authenticated(call.getPeer());
         call.on('data', () => undefined);
         call.on('end', () => {
           callback(null, Buffer.alloc(0));

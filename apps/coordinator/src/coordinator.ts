@@ -137,8 +137,9 @@ export class Coordinator {
       this.pool = pool;
       config.metrics?.watchMembers(() => pool.currentMembers());
       const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, journal, config.metrics);
-      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s));
+      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), { observer: config.metrics });
       server = bound.server;
+      config.metrics?.watchSessions(() => bound.sessions.counts());
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
       config.log.info(`listening on ${host}:${bound.port}`, { tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off' });
       config.onListening?.(bound.port);

@@ -9,6 +9,8 @@
 import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry, createRegistry } from '@kfkd/metrics';
 import { type EpochRecord, type NetSpec, type TrainerObserver, type TrainerState, hyperparametersForEpoch } from '@kfkd/model';
 import type { LeaveReason, Member } from './membership.ts';
+import { SESSION_REFUSALS, type SessionCounts, type SessionObserver, type SessionRefusal } from './session-guard.ts';
+import { VIEWER_DROPS, type ViewerDrop, type ViewerObserver } from './watch-viewers.ts';
 
 export type Part = 'train' | 'valid';
 
@@ -41,7 +43,7 @@ type MissingReason = Exclude<LeaveReason, (typeof LEAVE_REASONS)[number]>;
 const NO_MISSING_REASON: [MissingReason] extends [never] ? true : never = true;
 void NO_MISSING_REASON;
 
-export class CoordinatorMetrics {
+export class CoordinatorMetrics implements SessionObserver, ViewerObserver {
   private readonly samples: Counter<'part'>;
   private readonly steps: Counter;
   private readonly stepDuration: Histogram;
@@ -65,7 +67,10 @@ export class CoordinatorMetrics {
   private readonly rejections: Counter<'rpc' | 'reason'>;
   private readonly memberTaskSeconds: Counter<'worker'>;
   private readonly memberSamples: Counter<'worker'>;
+  private readonly sessionRefusals: Counter<'reason'>;
+  private readonly viewerDrops: Counter<'reason'>;
   private members: () => readonly Member[] = () => [];
+  private sessions: () => SessionCounts = () => ({ authenticated: 0, unauthenticated: 0 });
   private stepStartedAt: number | null = null;
   private sumsReadyAt: number | null = null;
 
@@ -104,7 +109,16 @@ export class CoordinatorMetrics {
     this.memberTaskSeconds = counter('kfkd_member_task_seconds_total', 'Per current member: seconds from sending its tasks to accepting their results (compute plus transfer).', ['worker']);
     this.memberSamples = counter('kfkd_member_samples_processed_total', 'Per current member: rows of its accepted results.', ['worker']);
 
+    this.sessionRefusals = counter(
+      'kfkd_grpc_sessions_refused_total',
+      'gRPC connections refused or closed by the session limits, by reason (too-many-sessions, too-many-unauthenticated, authentication-timeout).',
+      ['reason'],
+    );
+    this.viewerDrops = counter('kfkd_watch_viewers_dropped_total', 'Watch streams refused (too-many-viewers) or disconnected for falling behind (slow).', ['reason']);
+
     // Known label values start at 0, so rate() and increase() see the first event.
+    for (const reason of SESSION_REFUSALS) this.sessionRefusals.inc({ reason }, 0);
+    for (const reason of VIEWER_DROPS) this.viewerDrops.inc({ reason }, 0);
     for (const part of ['train', 'valid'] as const) this.samples.inc({ part }, 0);
     for (const reason of LEAVE_REASONS) this.removals.inc({ reason }, 0);
 
@@ -118,6 +132,18 @@ export class CoordinatorMetrics {
         const list = members();
         alive.set({ state: 'active' }, list.filter((m) => m.state === 'active').length);
         alive.set({ state: 'pending' }, list.filter((m) => m.state === 'pending').length);
+      },
+    });
+    const sessions = (): SessionCounts => this.sessions();
+    const open = new Gauge({
+      name: 'kfkd_grpc_sessions',
+      help: 'gRPC connections open, by state (unauthenticated: no call has passed the token check yet).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const counts = sessions();
+        open.set({ state: 'authenticated' }, counts.authenticated);
+        open.set({ state: 'unauthenticated' }, counts.unauthenticated);
       },
     });
     const info = new Gauge({
@@ -221,5 +247,18 @@ export class CoordinatorMetrics {
 
   rejected(rpc: Rpc, reason: RejectReason): void {
     this.rejections.inc({ rpc, reason });
+  }
+
+  /** Where kfkd_grpc_sessions reads the open sessions at scrape time (the server's SessionGuard). */
+  watchSessions(counts: () => SessionCounts): void {
+    this.sessions = counts;
+  }
+
+  sessionRefused(reason: SessionRefusal): void {
+    this.sessionRefusals.inc({ reason });
+  }
+
+  viewerDropped(reason: ViewerDrop): void {
+    this.viewerDrops.inc({ reason });
   }
 }

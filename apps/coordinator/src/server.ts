@@ -1,12 +1,13 @@
 /**
- * The coordinator's gRPC server: message size limits, keepalive and
- * (optionally) TLS, bound with its error checked.
+ * The coordinator's gRPC server: message size limits, keepalive, session
+ * limits (session-guard.ts) and (optionally) TLS, bound with its error
+ * checked.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Http2Session } from 'node:http2';
 import { readFile } from 'node:fs/promises';
-import { MESSAGE_SIZE_OPTIONS } from '@kfkd/proto';
+import { MESSAGE_SIZE_OPTIONS, TENSOR_CHUNK_BYTES } from '@kfkd/proto';
 import { CoordinatorConfigError, ListenError } from './errors.ts';
+import { type SessionLimits, type SessionObserver, SessionGuard, UNAUTHENTICATED_MAX_STREAMS } from './session-guard.ts';
 
 export interface TlsFiles {
   /** PEM certificate chain and private key of the server. */
@@ -17,17 +18,23 @@ export interface TlsFiles {
 }
 
 /**
- * HTTP/2 receive window of each worker connection and stream: 64 MiB, so a
- * whole gradient (32 MB for net2) can be in flight. With the default 64 KiB
- * a 32 MB upload waits for about 500 WINDOW_UPDATE round trips through two
- * event loops; measured on loopback, 1 MiB chunks moved at 235 MB/s with the
- * default window and 515 MB/s with this one.
+ * Largest message the coordinator accepts: a Report's gradient chunk
+ * (TENSOR_CHUNK_BYTES of values plus a few bytes of framing) is the biggest
+ * legitimate one; Join, Heartbeat and Watch requests are a few hundred bytes.
+ * 64 KiB of margin covers the framing and a future small field. Every
+ * stream can make the server buffer one message of this size before its
+ * token is checked (grpc-js reads a unary request whole before the
+ * handler), so it is kept far below the 16 MiB the coordinator sends
+ * (shard updates of 4.6 MiB).
  */
-export const RECEIVE_WINDOW_BYTES = 64 * 1024 * 1024;
-const MAX_FRAME_BYTES = 1024 * 1024;
+export const SERVER_MAX_RECEIVE_BYTES = TENSOR_CHUNK_BYTES + 64 * 1024;
 
 const SERVER_OPTIONS: grpc.ChannelOptions = {
   ...MESSAGE_SIZE_OPTIONS,
+  'grpc.max_receive_message_length': SERVER_MAX_RECEIVE_BYTES,
+  // The initial SETTINGS of every session: a session gets more streams (and
+  // its big window) once it has authenticated (session-guard.ts).
+  'grpc.max_concurrent_streams': UNAUTHENTICATED_MAX_STREAMS,
   // Ping an idle connection every 30 s to notice a worker that vanished without closing it.
   'grpc.keepalive_time_ms': 30_000,
   // tfjs blocks a worker's event loop while it computes, so its pings can be
@@ -37,9 +44,14 @@ const SERVER_OPTIONS: grpc.ChannelOptions = {
   // Accept client pings as often as every 10 s (workers ping every 30 s).
   'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
-  // Ignored by grpc-js 1.14's server (grpc/grpc-node#3058); see openReceiveWindow.
-  'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
 };
+
+export interface ServerLimits {
+  /** Session caps (default DEFAULT_SESSION_LIMITS). */
+  readonly sessions?: SessionLimits;
+  /** Told about every refused session (metrics). */
+  readonly observer?: SessionObserver;
+}
 
 export async function serverCredentials(tls: TlsFiles | null): Promise<grpc.ServerCredentials> {
   if (!tls) return grpc.ServerCredentials.createInsecure();
@@ -48,35 +60,21 @@ export async function serverCredentials(tls: TlsFiles | null): Promise<grpc.Serv
 }
 
 /** Starts a server with `register`ed services on `address` (host:port; port 0 picks one); resolves with the bound port. */
-export async function startServer(address: string, credentials: grpc.ServerCredentials, register: (server: grpc.Server) => void): Promise<{ server: grpc.Server; port: number }> {
+export async function startServer(
+  address: string,
+  credentials: grpc.ServerCredentials,
+  register: (server: grpc.Server, sessions: SessionGuard) => void,
+  limits: ServerLimits = {},
+): Promise<{ server: grpc.Server; port: number; sessions: SessionGuard }> {
   if (!/^.+:\d+$/.test(address)) throw new CoordinatorConfigError(`--listen must be HOST:PORT, got '${address}'`);
   const server = new grpc.Server(SERVER_OPTIONS);
-  register(server);
+  const sessions = new SessionGuard(limits.sessions, limits.observer);
+  register(server, sessions);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (error, bound) => (error ? reject(new ListenError(address, error.message)) : resolve(bound)));
   });
-  openReceiveWindow(server);
-  return { server, port };
-}
-
-/**
- * Gives every new HTTP/2 session of the server RECEIVE_WINDOW_BYTES of
- * receive window. grpc-js offers no option for it on the server, so this
- * reaches its Node http2 servers through a private field (`http2Servers`,
- * a Map keyed by them in 1.14). Returns false, changing nothing, when that
- * field is not there: uploads are then slower, never wrong.
- */
-export function openReceiveWindow(server: grpc.Server): boolean {
-  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map)) return false;
-  for (const http2Server of servers.keys() as IterableIterator<{ prependListener?: (event: 'session', listener: (session: Http2Session) => void) => void }>) {
-    http2Server.prependListener?.('session', (session) => {
-      session.setLocalWindowSize(RECEIVE_WINDOW_BYTES);
-      // Bigger DATA frames (the default is 16 KiB) mean fewer callbacks into JavaScript per chunk.
-      session.settings({ initialWindowSize: RECEIVE_WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES });
-    });
-  }
-  return servers.size > 0;
+  sessions.attach(server);
+  return { server, port, sessions };
 }
 
 /** Stops the server, cancelling what is still running after `graceMs`. */

@@ -13,6 +13,8 @@ import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
+import type { SessionGuard } from './session-guard.ts';
+import { type ViewerSink, WatchViewers } from './watch-viewers.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -36,6 +38,8 @@ const JOIN_REFUSALS: Partial<Record<grpc.status, RejectReason>> = {
 
 export class CoordinatorService {
   private accepting = true;
+  private sessions: SessionGuard | null = null;
+  private viewers: WatchViewers | null = null;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -45,7 +49,9 @@ export class CoordinatorService {
     private readonly metrics?: CoordinatorMetrics,
   ) {}
 
-  addToServer(server: grpc.Server): void {
+  /** Registers the rpcs; `sessions` (startServer's) is told about every call that passes the token check. */
+  addToServer(server: grpc.Server, sessions?: SessionGuard): void {
+    this.sessions = sessions ?? null;
     const handlers: CoordinatorHandlers = {
       Join: (call) => this.join(call),
       Report: (call, callback) => this.report(call, callback),
@@ -70,6 +76,7 @@ export class CoordinatorService {
       call.emit('error', { code, details });
     };
     if (!this.token.accepts(call.metadata)) return refuse(grpc.status.UNAUTHENTICATED, 'missing or wrong token');
+    this.onAuthenticated(call);
     if (request.protocolVersion !== PROTOCOL_VERSION) {
       return refuse(
         grpc.status.FAILED_PRECONDITION,
@@ -89,19 +96,17 @@ export class CoordinatorService {
       this.log.warn('watch refused', { peer: call.getPeer(), code: 'UNAUTHENTICATED' });
       return void call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
     }
+    this.onAuthenticated(call);
     const journal = this.journal;
     if (!journal) return void call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this coordinator keeps no watch journal' });
-    const send = (event: WatchEvent): void => {
-      if (call.cancelled || call.writableEnded) return;
-      call.write(event);
-      if (event.finished) call.end();
-    };
-    for (const event of journal.replay()) send(event);
-    if (journal.finished) return;
-    const unsubscribe = journal.subscribe(send);
-    call.on('cancelled', unsubscribe);
-    call.on('finish', unsubscribe);
-    this.log.info('watcher connected', { peer: call.getPeer() });
+    this.viewers ??= new WatchViewers(journal, undefined, this.metrics);
+    const peer = call.getPeer();
+    const sink = viewerSinkOf(call, () => this.sessions?.close(peer));
+    if (!this.viewers.open(sink)) {
+      this.log.warn('watch refused', { peer, code: 'RESOURCE_EXHAUSTED' });
+      return void call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: 'too many viewers are watching this run; try again later' });
+    }
+    this.log.info('watcher connected', { peer });
   }
 
   /** A Report stream: the TaskResult, then its gradient chunks; answered once it ends, or as soon as something is refused. */
@@ -110,6 +115,7 @@ export class CoordinatorService {
       this.metrics?.rejected('report', 'unauthenticated');
       return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
     }
+    this.onAuthenticated(call);
     let receiver: ReportReceiver | null = null;
     let workerId = '';
     let answered = false;
@@ -155,6 +161,7 @@ export class CoordinatorService {
       this.metrics?.rejected('heartbeat', 'unauthenticated');
       return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
     }
+    this.onAuthenticated(call);
     const generation = this.pool.heartbeat(call.request.workerId, call.request.session);
     if (generation === null) {
       this.metrics?.rejected('heartbeat', 'unknown-session');
@@ -162,6 +169,40 @@ export class CoordinatorService {
     }
     callback(null, { generation });
   }
+
+  /** The call passed the token check: its connection gets the authenticated limits (session-guard.ts). */
+  private onAuthenticated(call: { getPeer(): string }): void {
+    this.sessions?.authenticated(call.getPeer());
+  }
+}
+
+/**
+ * Adapts a Watch call to a viewer of watch-viewers.ts. A dropped viewer
+ * gets RESOURCE_EXHAUSTED once its client reads again; severing it closes
+ * its connection (`closeSession`), the only way to free what a stream that
+ * is not read holds (grpc-js cannot reset one stream from a handler).
+ */
+function viewerSinkOf(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>, closeSession: () => void): ViewerSink {
+  return {
+    write: (event) => !call.cancelled && !call.writableEnded && call.write(event),
+    onDrain: (listener) => call.on('drain', listener),
+    onClose: (listener) => {
+      let fired = false;
+      const once = (): void => {
+        if (fired) return;
+        fired = true;
+        listener();
+      };
+      call.on('cancelled', once);
+      call.on('close', once);
+    },
+    end: () => call.end(),
+    drop: (details) => call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details }),
+    sever: () => {
+      call.destroy();
+      closeSession();
+    },
+  };
 }
 
 /** Adapts a Join call to the pool's WorkerStream, with backpressure. */

@@ -1,5 +1,13 @@
-/** The Watch rpc over a real gRPC server on loopback: token checked, replay first, then live, ended by the run's end. */
+/**
+ * The Watch rpc over a real gRPC server on loopback: token checked, replay
+ * first, then live, ended by the run's end; a viewer that does not read is
+ * dropped, counted, and costs the coordinator a bounded amount of memory.
+ */
 import * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { metricValue } from '@kfkd/metrics';
 import { kfkdProto, tokenMetadata } from '@kfkd/proto';
 import type { CoordinatorClient, WatchEvent__Output } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -7,6 +15,7 @@ import { TokenCheck } from './auth.ts';
 import { memoryLogger } from '@kfkd/runtime';
 import { WorkerPool } from './pool.ts';
 import { startServer, stopServer } from './server.ts';
+import { CoordinatorMetrics } from './metrics.ts';
 import { CoordinatorService } from './service.ts';
 import { WatchJournal } from './watch-journal.ts';
 
@@ -24,7 +33,7 @@ beforeAll(async () => {
   const log = memoryLogger();
   const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, journal);
-  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s));
+  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, sessions) => service.addToServer(s, sessions));
   server = bound.server;
   client = new (kfkdProto().kfkd.v1.Coordinator)(`127.0.0.1:${bound.port}`, grpc.credentials.createInsecure());
 });
@@ -59,3 +68,42 @@ it('replays the history, streams live epochs, and ends after the run finished', 
   expect(seen.map((e) => e.event)).toEqual(['run', 'epoch', 'replayDone', 'epoch', 'finished']);
   expect(seen.filter((e) => e.epoch).map((e) => e.epoch!.epoch)).toEqual([1, 2]);
 });
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+it('drops a viewer that does not read, counts it, closes its connection, and holds a bounded amount of memory meanwhile', async () => {
+  const log = memoryLogger();
+  const metrics = new CoordinatorMetrics();
+  const live = new WatchJournal({ run: { ...journal.replay()[0].run! }, hyperparameters: () => ({ learningRate: 0.01, momentum: 0.9 }) });
+  const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
+  const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, live, metrics);
+  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, sessions) => service.addToServer(s, sessions), { observer: metrics });
+  const viewer = http2.connect(`http://127.0.0.1:${bound.port}`);
+  viewer.on('error', () => undefined);
+  try {
+    // A raw Watch call whose response is never read: its windows fill up and stay full.
+    const stream = viewer.request({ ':method': 'POST', ':path': '/kfkd.v1.Coordinator/Watch', 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}` });
+    stream.on('error', () => undefined);
+    stream.end(Buffer.alloc(5));
+    await new Promise((resolve) => stream.once('response', resolve));
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    // 1000 sets of 16 sample faces (150 KB each): 150 MB the viewer never takes.
+    const faces = Array.from({ length: 16 }, () => ({ pixels: new Uint8Array(9216), predicted: new Float32Array(30), truth: new Float32Array(30) }));
+    for (let epoch = 1; epoch <= 1000; epoch++) {
+      live.predictions(epoch, faces);
+      if (epoch % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    gc();
+    const grownMiB = (process.memoryUsage().arrayBuffers - before) / 2 ** 20;
+    expect(grownMiB).toBeLessThan(32);
+    expect(await metricValue(metrics.registry, 'kfkd_watch_viewers_dropped_total', { reason: 'slow' })).toBe(1);
+    // Its stream held what it could not send: after the grace period the connection is closed.
+    await new Promise<void>((resolve) => viewer.once('close', () => resolve()));
+    expect(viewer.destroyed).toBe(true);
+  } finally {
+    viewer.destroy();
+    await stopServer(bound.server, 0);
+  }
+}, 20_000);

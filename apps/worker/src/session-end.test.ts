@@ -9,7 +9,11 @@ describe('decideOnSessionEnd', () => {
   it('gives up on refusals that retrying cannot fix', () => {
     expect(decideOnSessionEnd({ code: 'UNAUTHENTICATED', details: 'wrong token', welcomed: false })).toEqual({
       retry: false,
-      reason: 'UNAUTHENTICATED: wrong token (check --token-file or KFKD_TOKEN)',
+      reason: 'UNAUTHENTICATED: wrong token (check --token-file, KFKD_TOKEN or the token of --credentials)',
+    });
+    expect(decideOnSessionEnd({ code: 'PERMISSION_DENIED', details: 'a viewer token may not call join', welcomed: false })).toEqual({
+      retry: false,
+      reason: 'PERMISSION_DENIED: a viewer token may not call join; give the worker its own folder: --credentials DIR/worker',
     });
     expect(decideOnSessionEnd({ code: 'FAILED_PRECONDITION', details: 'protocol version 9, this coordinator speaks 1', welcomed: false })).toMatchObject({ retry: false });
     expect(decideOnSessionEnd({ code: 'UNAVAILABLE', details: CERT_REQUIRED, welcomed: false })).toEqual({

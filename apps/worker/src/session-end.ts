@@ -1,7 +1,7 @@
 /**
  * Whether a session that ended with a gRPC error is worth retrying: a pure
  * decision. Permanent: the coordinator refused this worker (wrong or missing
- * token, another protocol version, a malformed join) or the TLS handshake
+ * token, a viewer's token, another protocol version, a malformed join) or the TLS handshake
  * failed (no or untrusted client certificate, untrusted server certificate,
  * TLS against plaintext): retrying cannot help, the operator must. Anything
  * else (coordinator down, restarting, unreachable, a dropped stream) is
@@ -22,7 +22,8 @@ const TLS_FAILURE = /SSL routines|SSL alert|certificate|handshake|wrong version 
 
 export function decideOnSessionEnd(error: SessionError): SessionEndDecision {
   const { code, details, welcomed } = error;
-  if (code === 'UNAUTHENTICATED') return { retry: false, reason: `UNAUTHENTICATED: ${details} (check --token-file or KFKD_TOKEN)` };
+  if (code === 'UNAUTHENTICATED') return { retry: false, reason: `UNAUTHENTICATED: ${details} (check --token-file, KFKD_TOKEN or the token of --credentials)` };
+  if (code === 'PERMISSION_DENIED') return { retry: false, reason: `PERMISSION_DENIED: ${details}; give the worker its own folder: --credentials DIR/worker` };
   if (!welcomed && (code === 'FAILED_PRECONDITION' || code === 'INVALID_ARGUMENT')) return { retry: false, reason: `${code}: ${details}` };
   if (code === 'UNAVAILABLE' && TLS_FAILURE.test(details)) return { retry: false, reason: `TLS handshake failed (${tlsReason(details)}); check --tls-ca, --tls-cert and --tls-key` };
   return { retry: true };

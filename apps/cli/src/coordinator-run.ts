@@ -2,12 +2,12 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, selectBackend, type TrainerObserver } from '@kfkd/model';
-import { readToken, secondsToMs } from './cluster-flags.ts';
+import { secondsToMs } from './cluster-flags.ts';
 import type { CoordinatorFlags } from './commands/coordinator.ts';
-import { UsageError } from './failure.ts';
+import { coordinatorCredentials } from './credentials.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
@@ -15,8 +15,6 @@ import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from
 
 export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
   preferThroughputGc();
-  const token = await readToken(flags.tokenFile);
-  const tls = tlsFiles(flags);
   const inputs = await loadTrainingInputs(flags);
   const { data, spec, prepared } = inputs;
   // The coordinator computes nothing; tfjs only writes the final model.
@@ -24,6 +22,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
   const parameters = await startingParameters(spec, flags, (line) => console.log(line));
   const runDir = flags.runDir ?? defaultRunDir(spec);
   const log = stderrLogger('coordinator');
+  const { tls, tokens } = await coordinatorCredentials(flags, runDir, log);
   const config = { ...runConfig(flags, inputs), backend: 'distributed', device: 'workers', initFrom: flags.initFrom ?? null, spec };
   log.info('configuration', {
     net: spec.name,
@@ -69,7 +68,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     identity: { net: spec.name, data: flags.data, dataRows: data.rows, seed: flags.seed, epochs: spec.training.maxEpochs, batchSize: spec.training.batchSize, parameters: parameters.length },
     resumeFrom: flags.resumeFrom,
     listen: flags.listen,
-    token,
+    tokens,
     tls,
     minWorkers: flags.minWorkers,
     taskTimeoutMs: secondsToMs(flags.stepTimeout),
@@ -112,10 +111,4 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
     stopListening();
     await metricsServer?.close();
   }
-}
-
-function tlsFiles(flags: CoordinatorFlags): TlsFiles | null {
-  if (!flags.tlsCert && !flags.tlsKey && !flags.tlsClientCa) return null;
-  if (!flags.tlsCert || !flags.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
-  return { cert: flags.tlsCert, key: flags.tlsKey, clientCa: flags.tlsClientCa };
 }

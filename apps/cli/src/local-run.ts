@@ -3,14 +3,19 @@
  * --no-dashboard) as child processes on loopback; the dashboard's URL is
  * printed before the workers start.
  * The coordinator's epoch table goes to stdout, every process's log to
- * stderr. Ctrl-C asks the coordinator to checkpoint and stop; when it exits,
- * the workers are stopped; a second Ctrl-C (or our own exit) kills them all.
+ * stderr. TLS as everywhere: the coordinator makes (or reuses) the
+ * credentials of its run directory, and its children get the worker folder
+ * (workers) and the viewer one (the dashboard: it may only watch); the
+ * coordinator's line about copying them is not shown, as nothing is copied.
+ * Ctrl-C asks the coordinator to checkpoint and stop; when it exits, the
+ * workers are stopped; a second Ctrl-C (or our own exit) kills them all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_ENV } from './cluster-flags.ts';
+import { envName } from './options.ts';
 import type { LocalFlags } from './commands/local.ts';
 import { UsageError } from './failure.ts';
 import { localWorkerMetricsListen } from './metrics-endpoint.ts';
@@ -19,21 +24,24 @@ import { onInterrupt } from './signals.ts';
 const KFKD_BIN = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
 
 export async function runLocal(flags: LocalFlags): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_ENV]: randomBytes(24).toString('base64url') };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.FORCE_COLOR;
+  // The children's credentials are the run's own, whatever the environment says.
+  for (const name of [TOKEN_ENV, envName('--token-file'), envName('--credentials'), envName('--insecure'), envName('--viewer-token-file')]) delete env[name];
+  let credentials = '';
   const children = new Set<ChildProcess>();
   const killAll = (): void => {
     for (const child of children) child.kill('SIGKILL');
   };
   process.on('exit', killAll);
-  const start = (args: string[], onStderrLine?: (line: string) => void, stdoutToStdout = false): ChildProcess => {
+  const start = (args: string[], onStderrLine?: (line: string) => boolean | void, stdoutToStdout = false): ChildProcess => {
     const child = spawn(process.execPath, [KFKD_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     child.once('exit', () => children.delete(child));
     createInterface({ input: child.stdout! }).on('line', (line) => (stdoutToStdout ? process.stdout : process.stderr).write(line + '\n'));
     createInterface({ input: child.stderr! }).on('line', (line) => {
-      process.stderr.write(line + '\n');
-      onStderrLine?.(line);
+      // A handler returning false hides the line.
+      if (onStderrLine?.(line) !== false) process.stderr.write(line + '\n');
     });
     return child;
   };
@@ -46,13 +54,13 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   const startWorkers = (address: string): void => {
     if (workersStarted) return;
     workersStarted = true;
-    for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
+    for (let i = 1; i <= flags.workers; i++) start(['worker', '--coordinator', address, '--credentials', join(credentials, 'worker'), '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
   };
   // The dashboard first, so its URL is printed (and the page can be opened) before training starts.
   const startDashboardThenWorkers = (address: string): void => {
     if (!flags.dashboard) return startWorkers(address);
     if (dashboard) return;
-    dashboard = start(['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
+    dashboard = start(['dashboard', '--coordinator', address, '--credentials', join(credentials, 'viewer'), '--listen', flags.dashboardListen], (line) => {
       const m = /\[dashboard\] serving (\S+)/.exec(line);
       if (!m) return;
       process.stdout.write(`dashboard: ${m[1]}\n`);
@@ -64,6 +72,11 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
   const coordinator = start(
     coordinatorArgs,
     (line) => {
+      const made = /TLS credentials: .* credentials=("(?:[^"\\]|\\.)*"|\S+)/.exec(line);
+      if (made) {
+        credentials = made[1].startsWith('"') ? (JSON.parse(made[1]) as string) : made[1];
+        return false;
+      }
       const m = /\blistening on (\S+)/.exec(line);
       // Workers connect to loopback whatever the coordinator bound (0.0.0.0 included).
       if (m) startDashboardThenWorkers(`127.0.0.1:${m[1].slice(m[1].lastIndexOf(':') + 1)}`);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { certsCommand } from './commands/certs.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -27,7 +28,8 @@ const program = new Command('kfkd')
   .addCommand(coordinatorCommand())
   .addCommand(workerCommand())
   .addCommand(localCommand())
-  .addCommand(dashboardCommand());
+  .addCommand(dashboardCommand())
+  .addCommand(certsCommand());
 
 try {
   await program.parseAsync(process.argv);

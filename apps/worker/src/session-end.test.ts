@@ -18,7 +18,7 @@ describe('decideOnSessionEnd', () => {
     expect(decideOnSessionEnd({ code: 'FAILED_PRECONDITION', details: 'protocol version 9, this coordinator speaks 1', welcomed: false })).toMatchObject({ retry: false });
     expect(decideOnSessionEnd({ code: 'UNAVAILABLE', details: CERT_REQUIRED, welcomed: false })).toEqual({
       retry: false,
-      reason: 'TLS handshake failed (tlsv13 alert certificate required); check --tls-ca, --tls-cert and --tls-key',
+      reason: 'TLS handshake failed (tlsv13 alert certificate required): the coordinator requires a client certificate: pass --credentials DIR/worker (or --tls-cert and --tls-key)',
     });
   });
 

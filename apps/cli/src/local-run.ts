@@ -24,17 +24,16 @@ import { onInterrupt } from './signals.ts';
 const KFKD_BIN = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
 
 export async function runLocal(flags: LocalFlags): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.FORCE_COLOR;
   // The children's credentials are the run's own, whatever the environment says.
-  for (const name of [TOKEN_ENV, envName('--token-file'), envName('--credentials'), envName('--insecure'), envName('--viewer-token-file')]) delete env[name];
+  const notPassedOn = new Set(['FORCE_COLOR', TOKEN_ENV, envName('--token-file'), envName('--credentials'), envName('--insecure'), envName('--viewer-token-file')]);
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !notPassedOn.has(name)));
   let credentials = '';
   const children = new Set<ChildProcess>();
   const killAll = (): void => {
     for (const child of children) child.kill('SIGKILL');
   };
   process.on('exit', killAll);
-  const start = (args: string[], onStderrLine?: (line: string) => boolean | void, stdoutToStdout = false): ChildProcess => {
+  const start = (args: string[], onStderrLine?: (line: string) => boolean | undefined, stdoutToStdout = false): ChildProcess => {
     const child = spawn(process.execPath, [KFKD_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     child.once('exit', () => children.delete(child));
@@ -62,9 +61,10 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
     if (dashboard) return;
     dashboard = start(['dashboard', '--coordinator', address, '--credentials', join(credentials, 'viewer'), '--listen', flags.dashboardListen], (line) => {
       const m = /\[dashboard\] serving (\S+)/.exec(line);
-      if (!m) return;
+      if (!m) return undefined;
       process.stdout.write(`dashboard: ${m[1]}\n`);
       startWorkers(address);
+      return undefined;
     });
     // Training does not depend on the dashboard.
     dashboard.once('exit', () => startWorkers(address));
@@ -80,6 +80,7 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
       const m = /\blistening on (\S+)/.exec(line);
       // Workers connect to loopback whatever the coordinator bound (0.0.0.0 included).
       if (m) startDashboardThenWorkers(`127.0.0.1:${m[1].slice(m[1].lastIndexOf(':') + 1)}`);
+      return undefined;
     },
     true,
   );

@@ -53,6 +53,6 @@ function tlsReason(details: string): string {
     .split('\n')[0]
     .replace(/^No connection established\. Last error: /, '')
     .replace(/^Error(?: \[\w+\])?: /, '')
-    .replace(/\.?\s*(?:\(\d{4}-[^)]*\))?\s*Resolution note:.*$/, '')
+    .replace(/\.?\s*(?:\(\d{4}-[^)]*\)\.?)?\s*Resolution note:.*$/, '')
     .trim();
 }

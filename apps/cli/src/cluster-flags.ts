@@ -4,23 +4,27 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Option } from 'commander';
+import { parseTokens } from '@kfkd/coordinator/auth';
 import { UsageError } from './failure.ts';
 import { stringOption } from './options.ts';
 
 /** The environment variable that may hold the shared token itself (instead of --token-file). */
 export const TOKEN_ENV = 'KFKD_TOKEN';
 
-/** The shared token: the first line of --token-file, else $KFKD_TOKEN. */
+/** A client's token: the first token of --token-file (comments and blank lines skipped), else $KFKD_TOKEN. */
 export async function readToken(tokenFile: string | undefined): Promise<string> {
-  const token = tokenFile ? (await readFile(tokenFile, 'utf8')).split(/\r?\n/)[0].trim() : (process.env[TOKEN_ENV] ?? '').trim();
+  const token = tokenFile ? (parseTokens(await readFile(tokenFile, 'utf8'))[0] ?? '') : (process.env[TOKEN_ENV] ?? '').trim();
   if (token.length === 0) {
     throw new UsageError(tokenFile ? `token file ${tokenFile} is empty` : `a shared token is required: pass --token-file FILE or set ${TOKEN_ENV}`);
   }
   return token;
 }
 
-export function tokenFileOption(): Option {
-  return stringOption('--token-file <file>', `file whose first line is the shared token (default: $${TOKEN_ENV})`);
+/** --token-file: a client's own token, or the worker tokens a coordinator accepts. */
+export function tokenFileOption(of: 'client' | 'coordinator' = 'client'): Option {
+  return of === 'client'
+    ? stringOption('--token-file <file>', `file whose first line is the token (default: $${TOKEN_ENV}, else the token file of --credentials)`)
+    : stringOption('--token-file <file>', `the worker tokens accepted, one per line, re-read when the file changes (default: $${TOKEN_ENV}, else worker.tokens of --credentials)`);
 }
 
 export function tlsKeyOption(): Option {

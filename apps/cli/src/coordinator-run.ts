@@ -2,12 +2,13 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, saveParameters, selectBackend, type TrainerObserver } from '@kfkd/model';
-import { readToken, secondsToMs } from './cluster-flags.ts';
+import { secondsToMs } from './cluster-flags.ts';
 import type { CoordinatorFlags } from './commands/coordinator.ts';
-import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
+import { coordinatorCredentials } from './credentials.ts';
+import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
@@ -16,8 +17,6 @@ import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from
 /** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after a checkpoint (130/143). */
 export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode> {
   preferThroughputGc();
-  const token = await readToken(given.tokenFile);
-  const tls = tlsFiles(given);
   const flags = await withCheckpointEpochs(given);
   const inputs = await loadTrainingInputs(flags);
   const { data, spec, prepared } = inputs;
@@ -40,6 +39,7 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
   await selectBackend('cpu');
   const parameters = await startingParameters(spec, flags, (line) => console.log(line));
   const log = stderrLogger('coordinator');
+  const { tls, tokens } = await coordinatorCredentials(flags, runDir, log);
   const config = { ...runConfig(flags, inputs), backend: 'distributed', device: 'workers', initFrom: flags.initFrom ?? null, spec };
   log.info('configuration', {
     net: spec.name,
@@ -85,7 +85,7 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
     identity,
     resumeFrom: flags.resumeFrom,
     listen: flags.listen,
-    token,
+    tokens,
     tls,
     minWorkers: flags.minWorkers,
     taskTimeoutMs: secondsToMs(flags.stepTimeout),
@@ -145,10 +145,4 @@ async function withCheckpointEpochs(flags: CoordinatorFlags): Promise<Coordinato
   if (flags.epochs !== undefined || !flags.runDir) return flags;
   const epochs = (await readCheckpointIdentity(flags.runDir))?.epochs;
   return typeof epochs === 'number' ? { ...flags, epochs } : flags;
-}
-
-function tlsFiles(flags: CoordinatorFlags): TlsFiles | null {
-  if (!flags.tlsCert && !flags.tlsKey && !flags.tlsClientCa) return null;
-  if (!flags.tlsCert || !flags.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
-  return { cert: flags.tlsCert, key: flags.tlsKey, clientCa: flags.tlsClientCa };
 }

@@ -1,22 +1,15 @@
 /** `kfkd dashboard`: serves the page until SIGINT/SIGTERM (exit 130/143). */
-import { readFile } from 'node:fs/promises';
 import { stderrLogger } from '@kfkd/runtime';
 import { Dashboard, isLoopback, watchCredentials } from '@kfkd/dashboard';
-import { readToken } from './cluster-flags.ts';
+import { clientCredentials } from './credentials.ts';
 import type { DashboardFlags } from './commands/dashboard.ts';
 import { type ExitCode, type StopSignal, UsageError, interruptedExitCode } from './failure.ts';
 import { onInterrupt } from './signals.ts';
 
 export async function runDashboard(flags: DashboardFlags): Promise<ExitCode> {
-  const token = await readToken(flags.tokenFile);
   if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
   const listen = /^(.+):(\d+)$/.exec(flags.listen);
   if (!listen) throw new UsageError(`--listen must be HOST:PORT, got '${flags.listen}'`);
-  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (flags.tlsCert && !flags.tlsCa) throw new UsageError('--tls-cert needs --tls-ca (client certificates are only sent over TLS)');
-  const tls = flags.tlsCa
-    ? { ca: await readFile(flags.tlsCa), cert: flags.tlsCert ? await readFile(flags.tlsCert) : null, key: flags.tlsKey ? await readFile(flags.tlsKey) : null }
-    : null;
   const host = listen[1].replace(/^\[(.*)\]$/, '$1');
   const signIn = Boolean(flags.login || flags.trustProxyHeader);
   if (!isLoopback(host) && !signIn && !flags.public) {
@@ -24,6 +17,7 @@ export async function runDashboard(flags: DashboardFlags): Promise<ExitCode> {
   }
   const log = stderrLogger('dashboard');
   if (flags.public && !signIn) log.warn('--public: anyone who can reach the dashboard sees the run (no sign-in)', { listen: flags.listen });
+  const { tls, token } = await clientCredentials(flags, 'viewer', log);
   const dashboard = new Dashboard({
     coordinator: flags.coordinator,
     token,

@@ -3,18 +3,23 @@
  * --no-dashboard) as child processes on loopback; the dashboard's URL is
  * printed before the workers start.
  * The coordinator's epoch table goes to stdout, every process's log to
- * stderr. Exit codes (failure.ts): the coordinator's when it ends by itself
+ * stderr. TLS as everywhere: the coordinator makes (or reuses) the
+ * credentials of its run directory, and its children get the worker folder
+ * (workers) and the viewer one (the dashboard: it may only watch); the
+ * coordinator's line about copying them is not shown, as nothing is copied.
+ * Exit codes (failure.ts): the coordinator's when it ends by itself
  * (0 when the run is complete); Ctrl-C or SIGTERM asks the coordinator to
  * checkpoint and stop, then stops the workers, and exits 130 or 143; a
  * worker that fails stops the run the same way, and its code is ours. A
  * second signal (or our own exit) kills them all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TOKEN_ENV } from './cluster-flags.ts';
+import { envName } from './options.ts';
 import type { LocalFlags } from './commands/local.ts';
 import { ChildFailedError, EXIT_COMPLETE, EXIT_FAILED, type ExitCode, interruptedExitCode } from './failure.ts';
 import { localWorkerMetricsListen } from './metrics-endpoint.ts';
@@ -29,8 +34,10 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 }
 
 export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
-  const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_ENV]: randomBytes(24).toString('base64url') };
-  delete env.FORCE_COLOR;
+  // The children's credentials are the run's own, whatever the environment says.
+  const notPassedOn = new Set(['FORCE_COLOR', TOKEN_ENV, envName('--token-file'), envName('--credentials'), envName('--insecure'), envName('--viewer-token-file')]);
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !notPassedOn.has(name)));
+  let credentials = '';
   const children = new Set<ChildProcess>();
   const killAll = (): void => {
     for (const child of children) child.kill('SIGKILL');
@@ -39,7 +46,7 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
   // Set when we stop the run (a signal, a failed worker): children exiting then are expected to.
   let stopping = false;
   let failedWorker: ChildFailedError | null = null;
-  const start = (name: string, args: string[], onStderrLine?: (line: string) => void, stdoutToStdout = false): ChildProcess => {
+  const start = (name: string, args: string[], onStderrLine?: (line: string) => boolean | undefined, stdoutToStdout = false): ChildProcess => {
     // Their own process group: Ctrl-C in a terminal reaches only us, and we
     // stop them in order (a coordinator hit by the terminal's SIGINT and our
     // SIGTERM would take them as two signals and quit without a checkpoint).
@@ -60,8 +67,8 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
     });
     createInterface({ input: child.stdout! }).on('line', (line) => (stdoutToStdout ? process.stdout : process.stderr).write(line + '\n'));
     createInterface({ input: child.stderr! }).on('line', (line) => {
-      process.stderr.write(line + '\n');
-      onStderrLine?.(line);
+      // A handler returning false hides the line.
+      if (onStderrLine?.(line) !== false) process.stderr.write(line + '\n');
     });
     return child;
   };
@@ -75,18 +82,19 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
     if (workersStarted || stopping) return;
     workersStarted = true;
     for (let i = 1; i <= flags.workers; i++) {
-      start(`worker local-${i}`, ['worker', '--coordinator', address, '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
+      start(`worker local-${i}`, ['worker', '--coordinator', address, '--credentials', join(credentials, 'worker'), '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
     }
   };
   // The dashboard first, so its URL is printed (and the page can be opened) before training starts.
   const startDashboardThenWorkers = (address: string): void => {
     if (!flags.dashboard) return startWorkers(address);
     if (dashboard) return;
-    dashboard = start('dashboard', ['dashboard', '--coordinator', address, '--listen', flags.dashboardListen], (line) => {
+    dashboard = start('dashboard', ['dashboard', '--coordinator', address, '--credentials', join(credentials, 'viewer'), '--listen', flags.dashboardListen], (line) => {
       const m = /\[dashboard\] serving (\S+)/.exec(line);
-      if (!m) return;
+      if (!m) return undefined;
       process.stdout.write(`dashboard: ${m[1]}\n`);
       startWorkers(address);
+      return undefined;
     });
     // Training does not depend on the dashboard.
     dashboard.once('exit', () => startWorkers(address));
@@ -95,9 +103,15 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
     'coordinator',
     coordinatorArgs,
     (line) => {
+      const made = /TLS credentials: .* credentials=("(?:[^"\\]|\\.)*"|\S+)/.exec(line);
+      if (made) {
+        credentials = made[1].startsWith('"') ? (JSON.parse(made[1]) as string) : made[1];
+        return false;
+      }
       const m = /\blistening on (\S+)/.exec(line);
       // Workers connect to loopback whatever the coordinator bound (0.0.0.0 included).
       if (m) startDashboardThenWorkers(`127.0.0.1:${m[1].slice(m[1].lastIndexOf(':') + 1)}`);
+      return undefined;
     },
     true,
   );

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { certsCommand } from './commands/certs.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -28,6 +29,7 @@ const program = new Command('kfkd')
   .addCommand(workerCommand())
   .addCommand(localCommand())
   .addCommand(dashboardCommand())
+  .addCommand(certsCommand())
   .addHelpText('after', exitCodeHelp());
 
 // Commander's own errors (unknown flag, missing value, no command) come back

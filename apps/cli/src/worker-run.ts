@@ -3,12 +3,11 @@
  * the run is over (exit 0), refuses this worker for good (3, see failure.ts),
  * or SIGINT/SIGTERM makes the worker leave the run (130/143).
  */
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { GradientComputer, selectBackend } from '@kfkd/model';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfkd/worker';
-import { readToken } from './cluster-flags.ts';
+import { clientCredentials } from './credentials.ts';
 import type { WorkerFlags } from './commands/worker.ts';
 import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
 import { serveWorkerMetrics } from './metrics-endpoint.ts';
@@ -16,15 +15,10 @@ import { onInterrupt } from './signals.ts';
 
 export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
   preferThroughputGc();
-  const token = await readToken(flags.tokenFile);
   if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
-  if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (flags.tlsCert && !flags.tlsCa) throw new UsageError('--tls-cert needs --tls-ca (client certificates are only sent over TLS)');
-  const tls = flags.tlsCa
-    ? { ca: await readFile(flags.tlsCa), cert: flags.tlsCert ? await readFile(flags.tlsCert) : null, key: flags.tlsKey ? await readFile(flags.tlsKey) : null }
-    : null;
   const id = flags.id ?? `${hostname()}-${process.pid}`;
   const log = stderrLogger(`worker ${id}`);
+  const { tls, token } = await clientCredentials(flags, 'worker', log);
   const backend = await selectBackend(flags.backend);
   log.info(backend.message, { backend: backend.name, device: backend.device, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
   const metrics = new WorkerMetrics({ id, backend: backend.name, device: backend.device });

@@ -16,7 +16,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { MODEL_DIR, RunDirectory, finishedBy, hyperparametersForEpoch, saveParameters, stepsPerEpoch, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
-import { TokenCheck } from './auth.ts';
+import type { TokenCheck } from './auth.ts';
 import { isModelSaved } from './completed-run.ts';
 import { type ResumeFrom, type RunIdentity, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
@@ -52,7 +52,8 @@ export interface CoordinatorConfig {
   readonly resumeFrom?: ResumeFrom;
   /** HOST:PORT; port 0 picks a free one. */
   readonly listen: string;
-  readonly token: string;
+  /** The tokens of the worker and viewer roles (see auth.ts). */
+  readonly tokens: TokenCheck;
   /** null: plaintext (loopback and trusted networks only). */
   readonly tls: TlsFiles | null;
   /** Training waits while fewer workers are connected (default 1). */
@@ -92,9 +93,7 @@ export class Coordinator {
   private journal: WatchJournal | null = null;
   private faces: ValidationFaces | null = null;
 
-  constructor(private readonly config: CoordinatorConfig) {
-    if (config.token.length === 0) throw new CoordinatorConfigError('a shared token is required (--token-file or KFKD_TOKEN)');
-  }
+  constructor(private readonly config: CoordinatorConfig) {}
 
   get state(): CoordinatorState {
     return this.currentState;
@@ -136,7 +135,7 @@ export class Coordinator {
       });
       this.pool = pool;
       config.metrics?.watchMembers(() => pool.currentMembers());
-      const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, journal, config.metrics);
+      const service = new CoordinatorService(pool, config.tokens, config.log, journal, config.metrics);
       const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), { observer: config.metrics });
       server = bound.server;
       config.metrics?.watchSessions(() => bound.sessions.counts());

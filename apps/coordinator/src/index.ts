@@ -8,6 +8,6 @@ export { CoordinatorMetrics, type JobPhases, type RejectReason, type StepPhase }
 export { WorkerPool, type PoolOptions } from './pool.ts';
 export { RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';
-export { TokenCheck } from './auth.ts';
+export { TokenCheck, TokenFile, fixedTokens, parseTokens, type Role, type TokenSource } from './auth.ts';
 export { serverCredentials, startServer, stopServer } from './server.ts';
 export { WatchJournal, type PredictedFace } from './watch-journal.ts';

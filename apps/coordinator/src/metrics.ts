@@ -27,6 +27,8 @@ export interface JobPhases {
 /** Why a request was refused at the gRPC edge or by the pool. */
 export type RejectReason =
   | 'unauthenticated'
+  /** A known token whose role may not make this call (a viewer's on Join, Report or Heartbeat). */
+  | 'permission-denied'
   | 'protocol-version'
   | 'malformed'
   | 'not-accepting'
@@ -35,7 +37,7 @@ export type RejectReason =
   | 'stale'
   | 'invalid-result';
 
-export type Rpc = 'join' | 'report' | 'heartbeat';
+export type Rpc = 'join' | 'report' | 'heartbeat' | 'watch';
 
 const LEAVE_REASONS = ['left', 'stream-closed', 'deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown'] as const satisfies readonly LeaveReason[];
 // Fails to compile when membership.ts gains a reason this list lacks.

@@ -15,6 +15,7 @@ import { startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
 
 const TOKEN = 'service-metrics-token';
+const VIEWER_TOKEN = 'service-metrics-viewer';
 let server: grpc.Server;
 let client: CoordinatorClient;
 const metrics = new CoordinatorMetrics();
@@ -23,7 +24,7 @@ beforeAll(async () => {
   const log = memoryLogger();
   const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
   const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log, metrics });
-  const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, undefined, metrics);
+  const service = new CoordinatorService(pool, new TokenCheck(TOKEN, VIEWER_TOKEN), log, undefined, metrics);
   const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s));
   server = bound.server;
   const Client = kfkdProto().kfkd.v1.Coordinator;
@@ -81,4 +82,26 @@ it('counts refused reports and heartbeats, and the gradient bytes that arrived',
   expect(await rejected('heartbeat', 'unknown-session')).toBe(1);
   // Counted once the token is checked: an unauthenticated caller's bytes are not.
   expect(await metricValue(metrics.registry, 'kfkd_gradient_bytes_received_total')).toBe(16);
+});
+
+it('refuses a viewer token on the workers\' rpcs with PERMISSION_DENIED, counted, and lets it watch', async () => {
+  expect(await joinStatus({ protocolVersion: PROTOCOL_VERSION, workerId: 'viewer' }, VIEWER_TOKEN)).toBe(grpc.status.PERMISSION_DENIED);
+  const reported = await new Promise<grpc.ServiceError | null>((resolve) => {
+    const call = client.report(tokenMetadata(VIEWER_TOKEN), (e) => resolve(e));
+    call.write({ result: { workerId: 'viewer', session: 1, generation: 1, taskId: 1, epoch: 1, step: 0, lossSum: 1, count: 1 } });
+    call.end();
+  });
+  expect(reported?.code).toBe(grpc.status.PERMISSION_DENIED);
+  const beat = await new Promise<grpc.ServiceError | null>((resolve) => client.heartbeat({ workerId: 'viewer', session: 1, generation: 1 }, tokenMetadata(VIEWER_TOKEN), (e) => resolve(e)));
+  expect(beat?.code).toBe(grpc.status.PERMISSION_DENIED);
+  // Past the token check: this service keeps no journal, which is the next refusal.
+  const watched = await new Promise<grpc.ServiceError>((resolve) => client.Watch({}, tokenMetadata(VIEWER_TOKEN)).on('error', resolve));
+  expect(watched.code).toBe(grpc.status.UNIMPLEMENTED);
+  const unknown = await new Promise<grpc.ServiceError>((resolve) => client.Watch({}, tokenMetadata('wrong')).on('error', resolve));
+  expect(unknown.code).toBe(grpc.status.UNAUTHENTICATED);
+
+  expect(await rejected('join', 'permission-denied')).toBe(1);
+  expect(await rejected('report', 'permission-denied')).toBe(1);
+  expect(await rejected('heartbeat', 'permission-denied')).toBe(1);
+  expect(await rejected('watch', 'unauthenticated')).toBe(1);
 });

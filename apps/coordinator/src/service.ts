@@ -6,10 +6,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
 import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportPart__Output, ReportReply, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
-import type { TokenCheck } from './auth.ts';
+import type { Role, TokenCheck } from './auth.ts';
 import type { Logger } from '@kfkd/runtime';
 import type { LeaveReason } from './membership.ts';
-import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
+import type { CoordinatorMetrics, RejectReason, Rpc } from './metrics.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
@@ -28,9 +28,16 @@ const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
   shutdown: grpc.status.UNAVAILABLE,
 };
 
-/** The metrics' reason for each status a join is refused with. */
+/** The roles whose tokens may make each call: viewers only watch. */
+const ALLOWED_ROLES: Record<Rpc, readonly Role[]> = {
+  join: ['worker'],
+  report: ['worker'],
+  heartbeat: ['worker'],
+  watch: ['worker', 'viewer'],
+};
+
+/** The metrics' reason for each status a join is refused with (past the token check). */
 const JOIN_REFUSALS: Partial<Record<grpc.status, RejectReason>> = {
-  [grpc.status.UNAUTHENTICATED]: 'unauthenticated',
   [grpc.status.FAILED_PRECONDITION]: 'protocol-version',
   [grpc.status.INVALID_ARGUMENT]: 'malformed',
   [grpc.status.UNAVAILABLE]: 'not-accepting',
@@ -68,15 +75,36 @@ export class CoordinatorService {
     this.accepting = false;
   }
 
+  /**
+   * The token check of every rpc, in this one place: null when the call's
+   * token grants a role that may make it; otherwise the refusal (unknown
+   * token: UNAUTHENTICATED; a viewer's on a worker's rpc: PERMISSION_DENIED),
+   * counted, and logged for the streams (Join, Watch) that a peer opens rarely.
+   */
+  private authorize(rpc: Rpc, call: { readonly metadata: grpc.Metadata; getPeer(): string }): { code: grpc.status; details: string } | null {
+    const role = this.token.roleOf(call.metadata);
+    if (role !== null && ALLOWED_ROLES[rpc].includes(role)) {
+      this.onAuthenticated(call);
+      return null;
+    }
+    const refusal =
+      role === null
+        ? { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }
+        : { code: grpc.status.PERMISSION_DENIED, details: `a ${role} token may not call ${rpc}: it needs a worker token (the worker credentials)` };
+    this.metrics?.rejected(rpc, role === null ? 'unauthenticated' : 'permission-denied');
+    if (rpc === 'join' || rpc === 'watch') this.log.warn(`${rpc} refused`, { peer: call.getPeer(), code: grpc.status[refusal.code], role: role ?? 'none' });
+    return refusal;
+  }
+
   private join(call: grpc.ServerWritableStream<JoinRequest__Output, Command>): void {
+    const denied = this.authorize('join', call);
+    if (denied) return void call.emit('error', denied);
     const request = call.request;
     const refuse = (code: grpc.status, details: string): void => {
       this.metrics?.rejected('join', JOIN_REFUSALS[code] ?? 'malformed');
       this.log.warn('join refused', { worker: request.workerId, peer: call.getPeer(), code: grpc.status[code], details });
       call.emit('error', { code, details });
     };
-    if (!this.token.accepts(call.metadata)) return refuse(grpc.status.UNAUTHENTICATED, 'missing or wrong token');
-    this.onAuthenticated(call);
     if (request.protocolVersion !== PROTOCOL_VERSION) {
       return refuse(
         grpc.status.FAILED_PRECONDITION,
@@ -92,11 +120,8 @@ export class CoordinatorService {
 
   /** Replays the journal, then streams it live; ends after the run's finished event. */
   private watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): void {
-    if (!this.token.accepts(call.metadata)) {
-      this.log.warn('watch refused', { peer: call.getPeer(), code: 'UNAUTHENTICATED' });
-      return void call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
-    }
-    this.onAuthenticated(call);
+    const denied = this.authorize('watch', call);
+    if (denied) return void call.emit('error', denied);
     const journal = this.journal;
     if (!journal) return void call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this coordinator keeps no watch journal' });
     this.viewers ??= new WatchViewers(journal, undefined, this.metrics);
@@ -111,11 +136,8 @@ export class CoordinatorService {
 
   /** A Report stream: the TaskResult, then its gradient chunks; answered once it ends, or as soon as something is refused. */
   private report(call: grpc.ServerReadableStream<ReportPart__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {
-    if (!this.token.accepts(call.metadata)) {
-      this.metrics?.rejected('report', 'unauthenticated');
-      return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
-    }
-    this.onAuthenticated(call);
+    const denied = this.authorize('report', call);
+    if (denied) return callback(denied);
     let receiver: ReportReceiver | null = null;
     let workerId = '';
     let answered = false;
@@ -157,11 +179,8 @@ export class CoordinatorService {
   }
 
   private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatReply>, callback: grpc.sendUnaryData<HeartbeatReply>): void {
-    if (!this.token.accepts(call.metadata)) {
-      this.metrics?.rejected('heartbeat', 'unauthenticated');
-      return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
-    }
-    this.onAuthenticated(call);
+    const denied = this.authorize('heartbeat', call);
+    if (denied) return callback(denied);
     const generation = this.pool.heartbeat(call.request.workerId, call.request.session);
     if (generation === null) {
       this.metrics?.rejected('heartbeat', 'unknown-session');

@@ -17,7 +17,9 @@ import { type KfkdProcess, startKfkd } from './testing/processes.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
-const env = { KFKD_TOKEN: 'dashboard-test-token' };
+// TLS as by default: the coordinator makes its run directory's credentials; the worker and the dashboard get their folders.
+const env = { KFKD_TOKEN: '' };
+const credentials = (role: 'worker' | 'viewer'): string[] => ['--credentials', join(runDir, 'credentials', role)];
 
 let dir: string;
 let runDir: string;
@@ -40,8 +42,8 @@ beforeAll(async () => {
   coordinatorArgs = ['coordinator', '--net', 'net1', '--data', data, '--epochs', '500', '--batch', '32', '--run-dir', runDir];
   coordinator = startKfkd(env, ...coordinatorArgs, '--listen', '127.0.0.1:0');
   address = `127.0.0.1:${(await coordinator.waitFor(/listening on \S+:(\d+)/))[1]}`;
-  worker = startKfkd(env, 'worker', '--coordinator', address, '--backend', 'cpu', '--id', 'test-worker');
-  dashboard = startKfkd(env, 'dashboard', '--coordinator', address, '--listen', '127.0.0.1:0');
+  worker = startKfkd(env, 'worker', ...credentials('worker'), '--coordinator', address, '--backend', 'cpu', '--id', 'test-worker');
+  dashboard = startKfkd(env, 'dashboard', ...credentials('viewer'), '--coordinator', address, '--listen', '127.0.0.1:0');
   dashboardPort = Number((await dashboard.waitFor(/serving http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
   browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
     executablePath: CHROMIUM,
@@ -121,7 +123,7 @@ it('shows the run, its epoch table and both loss curves as in history.jsonl, and
   // Kill the dashboard: the page says so, and recovers by itself once it is back on the same port.
   await dashboard.kill();
   await page.waitForFunction(() => /Connection to the dashboard lost/.test(document.querySelector('#notice')?.textContent ?? ''), undefined, { timeout: 15_000 });
-  dashboard = startKfkd(env, 'dashboard', '--coordinator', address, '--listen', `127.0.0.1:${dashboardPort}`);
+  dashboard = startKfkd(env, 'dashboard', ...credentials('viewer'), '--coordinator', address, '--listen', `127.0.0.1:${dashboardPort}`);
   await dashboard.waitFor(/serving http/);
   await page.waitForFunction(() => /Reconnected/.test(document.querySelector('#notice')?.textContent ?? ''), undefined, { timeout: 30_000 });
   await page.waitForFunction((n) => document.querySelectorAll('#epochs tbody tr').length > n, before, { timeout: 30_000 });

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { envName, integerOption, numberOption, stringOption } from '../options.ts';
@@ -12,7 +13,11 @@ export interface CoordinatorFlags extends TrainingFlags {
   heartbeatTimeout: number;
   metricsListen: string;
   resumeFrom: 'latest' | 'previous';
+  credentials?: string;
+  insecure?: boolean;
+  tlsSan?: string[];
   tokenFile?: string;
+  viewerTokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
@@ -47,13 +52,23 @@ export function coordinatorCommand(): Command {
         'Coordinate distributed training: serve workers (`kfkd worker`) over gRPC, run the synchronous training loop with them, ' +
           'checkpoint to the run directory every epoch and on SIGTERM (then exit 143; a restart with the same --run-dir resumes), and save the model as `kfkd train` does. ' +
           'A run directory whose run is finished (all epochs, or early stopping) makes a restart exit 0 at once, without training or saving again; more --epochs extend it. ' +
-          'Workers authenticate with a shared token (--token-file or KFKD_TOKEN).',
+          'TLS with client certificates is on by default: pass --credentials DIR (the coordinator folder of `kfkd certs`), or let the first start create ' +
+          '<run-dir>/credentials/ (reused on restart) and copy its worker and viewer folders to workers and dashboards. ' +
+          'Every call carries a token: worker tokens may train and watch, viewer tokens only watch (token files are re-read when they change, so tokens rotate without a restart).',
       ),
     ),
     '0.0.0.0:50051',
     COORDINATOR_METRICS_LISTEN,
   )
-    .addOption(tokenFileOption())
+    .addOption(credentialsOption('coordinator'))
+    .addOption(insecureOption())
+    .addOption(
+      stringOption('--tls-san <names>', 'without --credentials: extra host names or IP addresses of the certificate made on first start, comma separated (localhost, 127.0.0.1 and the host name are always in)').argParser(
+        (raw: string, previous: string[] | undefined) => [...(previous ?? []), ...raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)],
+      ),
+    )
+    .addOption(tokenFileOption('coordinator'))
+    .addOption(stringOption('--viewer-token-file <file>', 'the viewer tokens accepted (Watch only), one per line, re-read when the file changes (default: viewer.tokens of --credentials)'))
     .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
     .addOption(tlsKeyOption())
     .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'))

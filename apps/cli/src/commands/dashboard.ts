@@ -1,9 +1,14 @@
 import { Command, Option } from 'commander';
+import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
+import { exitCodeHelp } from '../failure.ts';
 import { booleanOption, envName, stringOption } from '../options.ts';
 
 export interface DashboardFlags {
   coordinator: string;
   listen: string;
+  credentials?: string;
+  insecure?: boolean;
   tokenFile?: string;
   tlsCa?: string;
   tlsCert?: string;
@@ -25,14 +30,17 @@ export function dashboardCommand(): Command {
       "Serve the live training dashboard (epoch table, loss curves, workers, predicted faces) from a coordinator's Watch stream. " +
         'Read-only; binds to localhost unless --listen says otherwise; reconnects to the coordinator by itself. ' +
         'Answers only to its own address and host names (--allowed-host); beyond loopback it needs --login, --trust-proxy-header or --public. ' +
-        'Authenticates with the shared token like a worker (--token-file or KFKD_TOKEN).',
+        'Connects over TLS with the viewer credentials (--credentials DIR/viewer: a viewer token may only watch), or --insecure for plaintext; ' +
+        'with --login, browsers sign in with the same viewer token.',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
     .addOption(stringOption('--listen <host:port>', 'where browsers connect (port 0: any free port, printed at start)', DEFAULT_DASHBOARD_LISTEN))
-    .addOption(stringOption('--token-file <file>', 'file whose first line is the shared token (default: $KFKD_TOKEN)'))
+    .addOption(credentialsOption('viewer'))
+    .addOption(insecureOption())
+    .addOption(tokenFileOption())
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
-    .addOption(stringOption('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(tlsKeyOption())
     .addOption(
       new Option('--allowed-host <name>', 'a host name the page is served under besides the --listen address (a proxy or ingress); repeatable or comma-separated')
         .env(envName('--allowed-host'))
@@ -43,6 +51,7 @@ export function dashboardCommand(): Command {
     .addOption(stringOption('--trust-proxy-header <name>', 'a header an authenticating reverse proxy sets (e.g. X-Forwarded-User): requests carrying it count as signed in'))
     .addOption(booleanOption('--cookie-secure', 'mark the session cookie Secure (the page reaches browsers over https through a proxy)'))
     .addOption(booleanOption('--public', 'allow a bind beyond loopback without --login or --trust-proxy-header: anyone who can reach it sees the run'))
+    .addHelpText('after', exitCodeHelp())
     .action(async (flags: DashboardFlags) => {
       const { runDashboard } = await import('../dashboard-run.ts');
       process.exitCode = await runDashboard(flags);

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command__Output, type CoordinatorClient, MESSAGE_SIZE_OPTIONS, PROTOCOL_VERSION, type TaskResult, type Task__Output, kfkdProto, tensorChunks, tokenMetadata } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TEST_TOKEN, expectSameHistory, readHistory, startCoordinator, startWorker } from '../testing/cluster.ts';
+import { TEST_TOKEN, expectSameHistory, readHistory, startCoordinator, startWorker, testCredentials } from '../testing/cluster.ts';
+import { readFileSync } from 'node:fs';
 import { EXIT_REFUSED } from '../failure.ts';
 import { expectOneLineError, kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
 
@@ -28,9 +29,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A client over mTLS with this file's worker certificate (the coordinators here have the test credentials). */
 function rawClient(port: number): CoordinatorClient {
   const Client = kfkdProto().kfkd.v1.Coordinator;
-  return new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), MESSAGE_SIZE_OPTIONS) as CoordinatorClient;
+  const file = (name: string): Buffer => readFileSync(join(testCredentials('worker'), name));
+  return new Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(file('ca.crt'), file('tls.key'), file('tls.crt')), MESSAGE_SIZE_OPTIONS) as CoordinatorClient;
 }
 
 interface RawSession {
@@ -85,7 +88,7 @@ it('a join with a wrong or missing token gets UNAUTHENTICATED and no data; a rea
     }
     const refused = await report(client, 'wrong', { workerId: 'intruder', session: 1 });
     expect(refused?.code).toBe(grpc.status.UNAUTHENTICATED);
-    const worker = await kfkdWithEnv({ KFKD_TOKEN: 'wrong' }, 'worker', '--coordinator', `127.0.0.1:${port}`, '--backend', 'cpu');
+    const worker = await kfkdWithEnv({ KFKD_TOKEN: 'wrong' }, 'worker', '--credentials', testCredentials('worker'), '--coordinator', `127.0.0.1:${port}`, '--backend', 'cpu');
     expectOneLineError({ ...worker, stderr: worker.stderr.split('\n').filter((l) => l.startsWith('kfkd:')).join('\n') }, /refused this worker: UNAUTHENTICATED/, EXIT_REFUSED);
     client.close();
   } finally {

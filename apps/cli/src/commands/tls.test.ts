@@ -56,7 +56,7 @@ it.skipIf(!hasOpenssl)('mTLS: a worker with a client certificate trains; one wit
   try {
     expect(await anonymous.exited).toBe(EXIT_REFUSED);
     const errors = anonymous.stderr.filter((l) => l.startsWith('kfkd:'));
-    expect(errors).toEqual([expect.stringMatching(/^kfkd: coordinator 127\.0\.0\.1:\d+ refused this worker: TLS handshake failed \(.*certificate required\); check --tls-ca/)]);
+    expect(errors).toEqual([expect.stringMatching(/^kfkd: coordinator 127\.0\.0\.1:\d+ refused this worker: TLS handshake failed \(.*certificate required\): the coordinator requires a client certificate/)]);
     expect(anonymous.stderr.join('\n')).not.toMatch(/session ended; reconnecting/);
     const trusted = worker('trusted', '--tls-cert', file('client.pem'), '--tls-key', file('client.key'));
     expect(await coordinator.exited).toBe(0);

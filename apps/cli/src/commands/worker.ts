@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { numberOption, stringOption } from '../options.ts';
@@ -12,6 +13,8 @@ export interface WorkerFlags {
   id?: string;
   metricsListen: string;
   livenessTimeout: number;
+  credentials?: string;
+  insecure?: boolean;
   tokenFile?: string;
   tlsCa?: string;
   tlsCert?: string;
@@ -23,13 +26,16 @@ export function workerCommand(): Command {
     .description(
       'Compute gradients for a coordinator (`kfkd coordinator`): join it, receive a shard of the data, compute the tasks it sends, ' +
         'and reconnect with backoff when it goes away or is not up yet. The worker exits 0 when the coordinator says the run is over; ' +
-        'a refusal retrying cannot fix (wrong token, other protocol version, TLS handshake refused) ends it with exit code 3 and one line saying why; ' +
-        'SIGTERM makes it leave the run and exit 143. Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
-        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow-gpu --id host-gpu1).',
+        'a refusal retrying cannot fix (wrong token, a viewer token, other protocol version, TLS handshake refused) ends it with exit code 3 and one line saying why; ' +
+        'SIGTERM makes it leave the run and exit 143. TLS is on by default: pass --credentials DIR (the worker folder), or --insecure for plaintext. ' +
+        'Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
+        '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow-gpu --credentials worker --id host-gpu1).',
     )
     .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
     .addOption(backendOption())
     .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'))
+    .addOption(credentialsOption('worker'))
+    .addOption(insecureOption())
     .addOption(tokenFileOption())
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))

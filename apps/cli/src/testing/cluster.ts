@@ -2,12 +2,21 @@
  * Long-running kfkd processes for the distributed-training tests: started on
  * loopback, their output collected line by line, and always stopped (every
  * process still running when a test file ends is killed).
+ *
+ * TLS is on, as by default: each test file gets its own credentials (made
+ * once, before its tests), and a coordinator, worker or dashboard started
+ * here gets its role's folder unless its arguments choose (--credentials,
+ * --insecure, --tls-*) or the caller asks for the bare command line.
+ * Every process also gets KFKD_TOKEN=TEST_TOKEN, which takes precedence over
+ * the folders' token files, so raw clients can use TEST_TOKEN.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { writeCredentials } from '../certs.ts';
 import { KFKD_BIN } from './kfkd-process.ts';
 
 export const TEST_TOKEN = 'test-token-4f9a';
@@ -16,6 +25,30 @@ const running = new Set<ChildProcess>();
 afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
 });
+
+let credentialsDir = '';
+beforeAll(async () => {
+  credentialsDir = await mkdtemp(join(tmpdir(), 'kfkd-test-credentials-'));
+  await writeCredentials(join(credentialsDir, 'credentials'), { sans: [] });
+}, 120_000);
+afterAll(async () => {
+  if (credentialsDir) await rm(credentialsDir, { recursive: true, force: true });
+});
+
+/** The role folder of this test file's credentials (made before its tests). */
+export function testCredentials(role: 'coordinator' | 'worker' | 'viewer'): string {
+  if (!credentialsDir) throw new Error('test credentials are made in beforeAll: use them inside a test or hook');
+  return join(credentialsDir, 'credentials', role);
+}
+
+const ROLE_OF_COMMAND: Readonly<Record<string, 'coordinator' | 'worker' | 'viewer'>> = { coordinator: 'coordinator', worker: 'worker', dashboard: 'viewer' };
+
+/** `args` with the test credentials of their command's role, unless they say how to connect. */
+export function withTestCredentials(args: readonly string[]): string[] {
+  const role = ROLE_OF_COMMAND[args[0]];
+  const chosen = args.some((a) => a === '--credentials' || a === '--insecure' || a.startsWith('--tls-'));
+  return role && !chosen ? [args[0], '--credentials', testCredentials(role), ...args.slice(1)] : [...args];
+}
 
 export interface KfkdProcess {
   readonly child: ChildProcess;
@@ -32,11 +65,22 @@ export interface KfkdProcess {
   killGroup(signal: NodeJS.Signals): void;
 }
 
-/** Metrics endpoints are off unless `env` sets KFKD_METRICS_LISTEN (the defaults are fixed ports, shared by parallel tests). */
-export function startKfkd(args: readonly string[], env: Readonly<Record<string, string>> = {}, options: { readonly ownProcessGroup?: boolean } = {}): KfkdProcess {
+/**
+ * Metrics endpoints are off unless `env` sets KFKD_METRICS_LISTEN (the defaults are fixed ports, shared by parallel tests).
+ * `bare`: the arguments as given, without the test credentials. `ownProcessGroup`: for `killGroup`.
+ */
+export function startKfkd(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  options: { readonly bare?: boolean; readonly ownProcessGroup?: boolean } = {},
+): KfkdProcess {
   const inherited = { ...process.env };
   delete inherited.FORCE_COLOR;
-  const child = spawn(process.execPath, [KFKD_BIN, ...args], { env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, KFKD_METRICS_LISTEN: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
+  const child = spawn(process.execPath, [KFKD_BIN, ...(options.bare ? args : withTestCredentials(args))], {
+    env: { ...inherited, NO_COLOR: '1', KFKD_TOKEN: TEST_TOKEN, KFKD_METRICS_LISTEN: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
   running.add(child);
   const stdout: string[] = [];
   const stderr: string[] = [];

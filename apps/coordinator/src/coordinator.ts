@@ -125,7 +125,7 @@ export class Coordinator {
       this.pool = pool;
       config.metrics?.watchMembers(() => pool.currentMembers());
       const service = new CoordinatorService(pool, new TokenCheck(config.token), config.log, journal, config.metrics);
-      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s));
+      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s) => service.addToServer(s), [service.interceptor()]);
       server = bound.server;
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
       config.log.info(`listening on ${host}:${bound.port}`, { tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off' });

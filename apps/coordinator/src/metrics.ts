@@ -31,9 +31,11 @@ export type RejectReason =
   | 'unknown-worker'
   | 'unknown-session'
   | 'stale'
-  | 'invalid-result';
+  | 'invalid-result'
+  /** Ended before its request was read in full: over the size limit, cut short, badly compressed, or cancelled by the client. */
+  | 'incomplete';
 
-export type Rpc = 'join' | 'report' | 'heartbeat';
+export type Rpc = 'join' | 'report' | 'heartbeat' | 'watch';
 
 const LEAVE_REASONS = ['left', 'stream-closed', 'deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown'] as const satisfies readonly LeaveReason[];
 // Fails to compile when membership.ts gains a reason this list lacks.

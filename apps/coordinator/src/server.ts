@@ -47,10 +47,15 @@ export async function serverCredentials(tls: TlsFiles | null): Promise<grpc.Serv
   return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null);
 }
 
-/** Starts a server with `register`ed services on `address` (host:port; port 0 picks one); resolves with the bound port. */
-export async function startServer(address: string, credentials: grpc.ServerCredentials, register: (server: grpc.Server) => void): Promise<{ server: grpc.Server; port: number }> {
+/** Starts a server with `register`ed services and `interceptors` on `address` (host:port; port 0 picks one); resolves with the bound port. */
+export async function startServer(
+  address: string,
+  credentials: grpc.ServerCredentials,
+  register: (server: grpc.Server) => void,
+  interceptors: readonly grpc.ServerInterceptor[] = [],
+): Promise<{ server: grpc.Server; port: number }> {
   if (!/^.+:\d+$/.test(address)) throw new CoordinatorConfigError(`--listen must be HOST:PORT, got '${address}'`);
-  const server = new grpc.Server(SERVER_OPTIONS);
+  const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [...interceptors] });
   register(server);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (error, bound) => (error ? reject(new ListenError(address, error.message)) : resolve(bound)));

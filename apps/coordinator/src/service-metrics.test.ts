@@ -17,6 +17,7 @@ import { CoordinatorService } from './service.ts';
 const TOKEN = 'service-metrics-token';
 let server: grpc.Server;
 let client: CoordinatorClient;
+let port: number;
 const metrics = new CoordinatorMetrics();
 
 beforeAll(async () => {
@@ -24,7 +25,8 @@ beforeAll(async () => {
   const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
   const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log, metrics });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, undefined, metrics);
-  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s));
+  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s), [service.interceptor()]);
+  port = bound.port;
   server = bound.server;
   const Client = kfkdProto().kfkd.v1.Coordinator;
   client = new Client(`127.0.0.1:${bound.port}`, grpc.credentials.createInsecure()) as CoordinatorClient;
@@ -81,4 +83,32 @@ it('counts refused reports and heartbeats, and the gradient bytes that arrived',
   expect(await rejected('heartbeat', 'unknown-session')).toBe(1);
   // Counted once the token is checked: an unauthenticated caller's bytes are not.
   expect(await metricValue(metrics.registry, 'kfkd_gradient_bytes_received_total')).toBe(16);
+});
+
+it('refuses undecodable requests with INVALID_ARGUMENT and counts them, and counts calls that end before their request is read (too large) and refused watches', async () => {
+  const raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.use_local_subchannel_pool': 1 });
+  const identity = (b: Buffer): Buffer => b;
+  // Field 15 with wire type 7, which does not exist: undecodable.
+  const garbage = Buffer.from([0x7f, 0x01]);
+  const heartbeat = await new Promise<grpc.ServiceError | null>((resolve) =>
+    raw.makeUnaryRequest('/kfkd.v1.Coordinator/Heartbeat', identity, identity, garbage, tokenMetadata(TOKEN), (e) => resolve(e)),
+  );
+  expect(heartbeat?.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(heartbeat?.details).toMatch(/^malformed request: /);
+  const oversized = await new Promise<grpc.ServiceError | null>((resolve) => {
+    const call = raw.makeClientStreamRequest('/kfkd.v1.Coordinator/Report', identity, identity, tokenMetadata(TOKEN), (e) => resolve(e));
+    call.write(Buffer.alloc(16 * 1024 * 1024 + 1));
+    call.end();
+  });
+  expect(oversized?.code, oversized?.details).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  const watch = await new Promise<grpc.ServiceError>((resolve) => {
+    const call = client.watch({}, tokenMetadata('wrong'));
+    call.on('data', () => undefined);
+    call.on('error', resolve);
+  });
+  expect(watch.code).toBe(grpc.status.UNAUTHENTICATED);
+  raw.close();
+  expect(await rejected('heartbeat', 'malformed')).toBe(1);
+  expect(await rejected('report', 'incomplete')).toBe(1);
+  expect(await rejected('watch', 'unauthenticated')).toBe(1);
 });

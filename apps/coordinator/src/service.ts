@@ -13,6 +13,7 @@ import type { CoordinatorMetrics, RejectReason } from './metrics.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
+import { edgeInterceptor, tolerantDeserializer } from './edge.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -54,7 +55,19 @@ export class CoordinatorService {
     };
     const definition = kfkdProto().kfkd.v1.Coordinator.service;
     const join = definition.Join as grpc.MethodDefinition<JoinRequest__Output, Command>;
-    server.addService({ ...definition, Join: { ...join, responseSerialize: joinResponseSerializer(join.responseSerialize) } }, handlers);
+    // Undecodable requests become MalformedRequests, which interceptor() refuses and counts before any handler runs.
+    const tolerant = Object.fromEntries(
+      Object.entries({ ...definition, Join: { ...join, responseSerialize: joinResponseSerializer(join.responseSerialize) } }).map(([name, method]) => [
+        name,
+        { ...method, requestDeserialize: tolerantDeserializer(method.requestDeserialize) },
+      ]),
+    ) as grpc.ServiceDefinition;
+    server.addService(tolerant, handlers);
+  }
+
+  /** The server interceptor of this service's edge (edge.ts): pass it to startServer. */
+  interceptor(): grpc.ServerInterceptor {
+    return edgeInterceptor(this.metrics);
   }
 
   /** New joins are refused (UNAVAILABLE) from now on. */
@@ -86,6 +99,7 @@ export class CoordinatorService {
   /** Replays the journal, then streams it live; ends after the run's finished event. */
   private watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): void {
     if (!this.token.accepts(call.metadata)) {
+      this.metrics?.rejected('watch', 'unauthenticated');
       this.log.warn('watch refused', { peer: call.getPeer(), code: 'UNAUTHENTICATED' });
       return void call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
     }
@@ -124,9 +138,11 @@ export class CoordinatorService {
     call.on('data', (part: ReportPart__Output) => {
       if (answered) return;
       if (part.result) {
-        if (receiver) return malformed('a second TaskResult in one Report');
+        // Refused through the receiver: its worker is dropped and its task freed (refused here only, the task stayed
+        // marked as receiving until its deadline, and a hostile worker could stall every step for that long).
+        if (receiver) return refuse(receiver.reject('a second TaskResult in one Report'));
         workerId = part.result.workerId;
-        const opened = this.pool.openReport(part.result);
+        const opened = this.pool.openReport(part.result, call.getPeer());
         if (!opened.ok) return refuse(opened);
         receiver = opened.receiver;
       } else if (part.gradient) {
@@ -155,7 +171,7 @@ export class CoordinatorService {
       this.metrics?.rejected('heartbeat', 'unauthenticated');
       return callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' });
     }
-    const generation = this.pool.heartbeat(call.request.workerId, call.request.session);
+    const generation = this.pool.heartbeat(call.request.workerId, call.request.session, call.getPeer());
     if (generation === null) {
       this.metrics?.rejected('heartbeat', 'unknown-session');
       return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'unknown worker session: join again' });

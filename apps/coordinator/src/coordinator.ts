@@ -136,7 +136,10 @@ export class Coordinator {
       this.pool = pool;
       config.metrics?.watchMembers(() => pool.currentMembers());
       const service = new CoordinatorService(pool, config.tokens, config.log, journal, config.metrics);
-      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), { observer: config.metrics });
+      const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), {
+        observer: config.metrics,
+        interceptors: [service.interceptor()],
+      });
       server = bound.server;
       config.metrics?.watchSessions(() => bound.sessions.counts());
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));

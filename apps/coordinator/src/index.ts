@@ -9,5 +9,5 @@ export { WorkerPool, type PoolOptions } from './pool.ts';
 export { RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';
 export { TokenCheck, TokenFile, fixedTokens, parseTokens, type Role, type TokenSource } from './auth.ts';
-export { serverCredentials, startServer, stopServer } from './server.ts';
+export { SERVER_MAX_RECEIVE_BYTES, serverCredentials, startServer, stopServer } from './server.ts';
 export { WatchJournal, type PredictedFace } from './watch-journal.ts';

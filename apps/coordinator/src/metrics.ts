@@ -35,7 +35,9 @@ export type RejectReason =
   | 'unknown-worker'
   | 'unknown-session'
   | 'stale'
-  | 'invalid-result';
+  | 'invalid-result'
+  /** Ended before its request was read in full: over the size limit, cut short, badly compressed, or cancelled by the client. */
+  | 'incomplete';
 
 export type Rpc = 'join' | 'report' | 'heartbeat' | 'watch';
 

@@ -17,6 +17,9 @@ const PARAMETERS = (2 * TENSOR_CHUNK_BYTES) / 4 + 5;
 const ROWS = SLOT_COUNT;
 const rows = (count: number) => ({ rows: count, pixels: new Uint8Array(count * 9216), targets: new Float32Array(count * 2) });
 
+/** The gRPC peer each fake worker joined from. */
+const peerOf = (id: string): string => `127.0.0.1:${1000 + id.length}`;
+
 /** A fake worker: what it was sent, and its session; `respond` answers its tasks. */
 interface FakeWorker {
   readonly sent: Command[];
@@ -45,7 +48,7 @@ function setUp(ids: string[], respond: (pool: WorkerPool, worker: FakeWorker, id
       },
       close: () => undefined,
     };
-    pool.join({ id, backend: 'wasm', device: 'cpu' }, stream);
+    pool.join({ id, host: peerOf(id), backend: 'wasm', device: 'cpu' }, stream);
   }
   return { pool, workers };
 }
@@ -148,5 +151,39 @@ describe('WorkerPool tensor traffic', () => {
     expect(reused.every((x) => x === 0)).toBe(true);
     pool.stop('shutdown');
     await computing;
+  });
+
+  it("refuses results and heartbeats in a worker's name from another connection, without dropping that worker; its own result is accepted", async () => {
+    const impostor: ReturnType<WorkerPool['openReport']>[] = [];
+    const { pool, workers } = setUp(['honest'], (p, w, id, task) => {
+      // Session numbers count up and Watch shows them: a hostile token holder knows them.
+      const forged = p.openReport({ ...headerFor(w, id, task), lossSum: 0 }, '127.0.0.1:6666');
+      impostor.push(forged);
+      if (forged.ok) forged.receiver.finish();
+      expect(p.heartbeat(id, w.session, '127.0.0.1:6666')).toBeNull();
+      expect(p.heartbeat(id, w.session, peerOf(id))).not.toBeNull();
+      deliverReport(p, headerFor(w, id, task), chunksOf(new Float32Array(PARAMETERS).fill(3)), peerOf(id));
+    });
+    const parts = await pool.compute(job(0, new Float32Array(PARAMETERS)));
+    expect(impostor).toEqual([expect.objectContaining({ ok: false, problem: 'unknown-worker' })]);
+    expect(pool.failures).toEqual([]);
+    expect(parts.map((p) => [p.lossSum, p.gradSum![0]])).toEqual([[1, 3]]);
+    expect(workers.get('honest')!.session).toBe(pool.currentMembers()[0].session);
+    pool.stop('finished');
+  });
+
+  it('a result refused for the shape of its stream (a second TaskResult) drops its worker and frees its task at once', async () => {
+    const refusals: string[] = [];
+    const { pool } = setUp(['good', 'bad'], (p, w, id, task) => {
+      if (id === 'good') return void deliverReport(p, headerFor(w, id, task), chunksOf(new Float32Array(PARAMETERS).fill(1)));
+      const opened = p.openReport(headerFor(w, id, task));
+      if (!opened.ok) throw new Error('refused');
+      refusals.push(opened.receiver.reject('a second TaskResult in one Report').detail);
+    });
+    const parts = await pool.compute(job(0, new Float32Array(PARAMETERS)));
+    expect(refusals).toEqual(['a second TaskResult in one Report']);
+    expect(pool.failures.map((f) => [f.worker, f.reason])).toEqual([['bad', 'invalid-message']]);
+    expect(parts.reduce((n, p) => n + p.count, 0)).toBe(ROWS);
+    pool.stop('finished');
   });
 });

@@ -85,6 +85,8 @@ export interface ReportReceiver {
   chunk(offset: number, values: Uint8Array): ReportRefusal | null;
   /** The stream ended: the result is complete and accepted, or refused. */
   finish(): ReportOutcome;
+  /** Refuses the result for a problem of the stream itself (a second TaskResult): the worker is dropped, as for a bad chunk. */
+  reject(detail: string): ReportRefusal;
 }
 
 /** A worker failure, kept as data: who, when, why. */
@@ -203,8 +205,9 @@ export class WorkerPool {
     this.notify();
   }
 
-  /** A heartbeat; the current generation, or null for an unknown session. */
-  heartbeat(id: string, session: number): number | null {
+  /** A heartbeat; the current generation, or null for an unknown session (or one that joined over another connection than `peer`). */
+  heartbeat(id: string, session: number, peer?: string): number | null {
+    if (!this.sessionOf(id, session, peer)) return null;
     const touched = membership.touch(this.members, id, session, this.now());
     if (!touched) return null;
     this.members = touched;
@@ -221,13 +224,13 @@ export class WorkerPool {
   }
 
   /**
-   * The header of a result. Accepted: the receiver of its gradient chunks
-   * (the task completes at `finish`). Refused: the worker is dropped (except
-   * an unknown one).
+   * The header of a result, from `peer` (the gRPC peer of its Report call).
+   * Accepted: the receiver of its gradient chunks (the task completes at
+   * `finish`). Refused: the worker is dropped (except an unknown one).
    */
-  openReport(result: TaskResult__Output): { readonly ok: true; readonly receiver: ReportReceiver } | ReportRefusal {
-    const member = membership.memberOf(this.members, result.workerId, result.session);
-    if (!member) return { ok: false, problem: 'unknown-worker', detail: `no worker ${JSON.stringify(result.workerId)} with session ${result.session}` };
+  openReport(result: TaskResult__Output, peer?: string): { readonly ok: true; readonly receiver: ReportReceiver } | ReportRefusal {
+    const member = this.sessionOf(result.workerId, result.session, peer);
+    if (!member) return { ok: false, problem: 'unknown-worker', detail: `no worker ${JSON.stringify(result.workerId)} with session ${result.session} on this connection` };
     this.members = membership.touch(this.members, result.workerId, result.session, this.now())!;
     const task = this.tasks.get(result.taskId);
     if (!task || task.worker !== result.workerId || task.session !== result.session || task.receiving) {
@@ -260,6 +263,7 @@ export class WorkerPool {
           const bad = firstNonFinite(gradient.destination.subarray(offset, offset + values.byteLength / 4));
           return bad >= 0 ? refuse(`gradient value ${offset + bad} is ${gradient.destination[offset + bad]}`) : null;
         },
+        reject: (detail) => (refused ? { ok: false, problem: 'invalid', detail: 'the result was refused already' } : (gone() ?? refuse(detail))),
         finish: () => {
           if (refused) return { ok: false, problem: 'invalid', detail: 'the result was refused already' };
           const stale = gone();
@@ -276,6 +280,22 @@ export class WorkerPool {
         },
       },
     };
+  }
+
+  /**
+   * The member of a session, when `peer` (if known) is the connection it
+   * joined over. Session numbers are no secret (they count up, and Watch
+   * shows them), so without this any token holder could send results in
+   * another worker's name: a finite, wrong gradient would be accepted into
+   * the model, and a refused one would drop the real worker. A worker sends
+   * its Join, Reports and Heartbeats over one channel, hence one
+   * connection; after a reconnect it joins again.
+   */
+  private sessionOf(id: string, session: number, peer: string | undefined): Member | null {
+    const member = membership.memberOf(this.members, id, session);
+    if (!member) return null;
+    if (peer !== undefined && member.host !== undefined && member.host !== peer) return null;
+    return member;
   }
 
   /** Logs a refused result and drops its worker. */

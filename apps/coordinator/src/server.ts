@@ -46,11 +46,13 @@ const SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
 };
 
-export interface ServerLimits {
+export interface ServerOptions {
   /** Session caps (default DEFAULT_SESSION_LIMITS). */
   readonly sessions?: SessionLimits;
   /** Told about every refused session (metrics). */
   readonly observer?: SessionObserver;
+  /** Run around every call, in order (e.g. the service's edge interceptor). */
+  readonly interceptors?: readonly grpc.ServerInterceptor[];
 }
 
 export async function serverCredentials(tls: TlsFiles | null): Promise<grpc.ServerCredentials> {
@@ -59,16 +61,20 @@ export async function serverCredentials(tls: TlsFiles | null): Promise<grpc.Serv
   return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null);
 }
 
-/** Starts a server with `register`ed services on `address` (host:port; port 0 picks one); resolves with the bound port. */
+/**
+ * Starts a server with `register`ed services on `address` (host:port; port 0
+ * picks one), its sessions guarded and its calls passed through
+ * `options.interceptors`; resolves with the bound port.
+ */
 export async function startServer(
   address: string,
   credentials: grpc.ServerCredentials,
   register: (server: grpc.Server, sessions: SessionGuard) => void,
-  limits: ServerLimits = {},
+  options: ServerOptions = {},
 ): Promise<{ server: grpc.Server; port: number; sessions: SessionGuard }> {
   if (!/^.+:\d+$/.test(address)) throw new CoordinatorConfigError(`--listen must be HOST:PORT, got '${address}'`);
-  const server = new grpc.Server(SERVER_OPTIONS);
-  const sessions = new SessionGuard(limits.sessions, limits.observer);
+  const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [...(options.interceptors ?? [])] });
+  const sessions = new SessionGuard(options.sessions, options.observer);
   register(server, sessions);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (error, bound) => (error ? reject(new ListenError(address, error.message)) : resolve(bound)));

@@ -11,13 +11,14 @@ import { TokenCheck } from './auth.ts';
 import { memoryLogger } from '@kfkd/runtime';
 import { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
-import { startServer, stopServer } from './server.ts';
+import { SERVER_MAX_RECEIVE_BYTES, startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
 
 const TOKEN = 'service-metrics-token';
 const VIEWER_TOKEN = 'service-metrics-viewer';
 let server: grpc.Server;
 let client: CoordinatorClient;
+let port: number;
 const metrics = new CoordinatorMetrics();
 
 beforeAll(async () => {
@@ -25,7 +26,8 @@ beforeAll(async () => {
   const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
   const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log, metrics });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN, VIEWER_TOKEN), log, undefined, metrics);
-  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s) => service.addToServer(s));
+  const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, sessions) => service.addToServer(s, sessions), { interceptors: [service.interceptor()] });
+  port = bound.port;
   server = bound.server;
   const Client = kfkdProto().kfkd.v1.Coordinator;
   client = new Client(`127.0.0.1:${bound.port}`, grpc.credentials.createInsecure()) as CoordinatorClient;
@@ -104,4 +106,33 @@ it('refuses a viewer token on the workers\' rpcs with PERMISSION_DENIED, counted
   expect(await rejected('report', 'permission-denied')).toBe(1);
   expect(await rejected('heartbeat', 'permission-denied')).toBe(1);
   expect(await rejected('watch', 'unauthenticated')).toBe(1);
+});
+
+it('refuses undecodable requests with INVALID_ARGUMENT and counts them, and counts calls that end before their request is read (too large) and refused watches', async () => {
+  const watchesRefused = (await rejected('watch', 'unauthenticated')) ?? 0;
+  const raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.use_local_subchannel_pool': 1 });
+  const identity = (b: Buffer): Buffer => b;
+  // Field 15 with wire type 7, which does not exist: undecodable.
+  const garbage = Buffer.from([0x7f, 0x01]);
+  const heartbeat = await new Promise<grpc.ServiceError | null>((resolve) =>
+    raw.makeUnaryRequest('/kfkd.v1.Coordinator/Heartbeat', identity, identity, garbage, tokenMetadata(TOKEN), (e) => resolve(e)),
+  );
+  expect(heartbeat?.code).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(heartbeat?.details).toMatch(/^malformed request: /);
+  const oversized = await new Promise<grpc.ServiceError | null>((resolve) => {
+    const call = raw.makeClientStreamRequest('/kfkd.v1.Coordinator/Report', identity, identity, tokenMetadata(TOKEN), (e) => resolve(e));
+    call.write(Buffer.alloc(SERVER_MAX_RECEIVE_BYTES + 1));
+    call.end();
+  });
+  expect(oversized?.code, oversized?.details).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  const watch = await new Promise<grpc.ServiceError>((resolve) => {
+    const call = client.watch({}, tokenMetadata('wrong'));
+    call.on('data', () => undefined);
+    call.on('error', resolve);
+  });
+  expect(watch.code).toBe(grpc.status.UNAUTHENTICATED);
+  raw.close();
+  expect(await rejected('heartbeat', 'malformed')).toBe(1);
+  expect(await rejected('report', 'incomplete')).toBe(1);
+  expect(await rejected('watch', 'unauthenticated')).toBe(watchesRefused + 1);
 });

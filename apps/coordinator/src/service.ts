@@ -15,6 +15,7 @@ import type { WatchJournal } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
 import type { SessionGuard } from './session-guard.ts';
 import { type ViewerSink, WatchViewers } from './watch-viewers.ts';
+import { edgeInterceptor, tolerantDeserializer } from './edge.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -67,7 +68,19 @@ export class CoordinatorService {
     };
     const definition = kfkdProto().kfkd.v1.Coordinator.service;
     const join = definition.Join as grpc.MethodDefinition<JoinRequest__Output, Command>;
-    server.addService({ ...definition, Join: { ...join, responseSerialize: joinResponseSerializer(join.responseSerialize) } }, handlers);
+    // Undecodable requests become MalformedRequests, which interceptor() refuses and counts before any handler runs.
+    const tolerant = Object.fromEntries(
+      Object.entries({ ...definition, Join: { ...join, responseSerialize: joinResponseSerializer(join.responseSerialize) } }).map(([name, method]) => [
+        name,
+        { ...method, requestDeserialize: tolerantDeserializer(method.requestDeserialize) },
+      ]),
+    ) as grpc.ServiceDefinition;
+    server.addService(tolerant, handlers);
+  }
+
+  /** The server interceptor of this service's edge (edge.ts): pass it to startServer. */
+  interceptor(): grpc.ServerInterceptor {
+    return edgeInterceptor(this.metrics);
   }
 
   /** New joins are refused (UNAVAILABLE) from now on. */
@@ -152,9 +165,11 @@ export class CoordinatorService {
     call.on('data', (part: ReportPart__Output) => {
       if (answered) return;
       if (part.result) {
-        if (receiver) return malformed('a second TaskResult in one Report');
+        // Refused through the receiver: its worker is dropped and its task freed (refused here only, the task stayed
+        // marked as receiving until its deadline, and a hostile worker could stall every step for that long).
+        if (receiver) return refuse(receiver.reject('a second TaskResult in one Report'));
         workerId = part.result.workerId;
-        const opened = this.pool.openReport(part.result);
+        const opened = this.pool.openReport(part.result, call.getPeer());
         if (!opened.ok) return refuse(opened);
         receiver = opened.receiver;
       } else if (part.gradient) {
@@ -181,7 +196,7 @@ export class CoordinatorService {
   private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatReply>, callback: grpc.sendUnaryData<HeartbeatReply>): void {
     const denied = this.authorize('heartbeat', call);
     if (denied) return callback(denied);
-    const generation = this.pool.heartbeat(call.request.workerId, call.request.session);
+    const generation = this.pool.heartbeat(call.request.workerId, call.request.session, call.getPeer());
     if (generation === null) {
       this.metrics?.rejected('heartbeat', 'unknown-session');
       return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'unknown worker session: join again' });

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
-import { SERVER_MAX_RECEIVE_BYTES, type ServerLimits, startServer, stopServer } from './server.ts';
+import { SERVER_MAX_RECEIVE_BYTES, type ServerOptions, startServer, stopServer } from './server.ts';
 import { MAX_STREAMS, RECEIVE_WINDOW_BYTES, type SessionLimits, UNAUTHENTICATED_MAX_STREAMS } from './session-guard.ts';
 import { CoordinatorService } from './service.ts';
 
@@ -32,7 +32,7 @@ async function coordinator(sessions?: SessionLimits): Promise<{ port: number; me
   const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
   const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, undefined, metrics);
-  const limits: ServerLimits = { sessions, observer: metrics };
+  const limits: ServerOptions = { sessions, observer: metrics };
   const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, guard) => service.addToServer(s, guard), limits);
   metrics.watchSessions(() => bound.sessions.counts());
   cleanups.push(() => stopServer(bound.server, 0));

@@ -5,10 +5,11 @@ import type { ReportOutcome, WorkerPool } from './pool.ts';
 /**
  * What a Report stream does to the pool: the result's header, then its
  * gradient's chunks in the order given (`tensorChunks(gradient)` for an
- * honest worker), then the end. The first refusal ends it.
+ * honest worker), then the end, over the connection `peer` (unchecked when
+ * not given). The first refusal ends it.
  */
-export function deliverReport(pool: WorkerPool, header: TaskResult__Output, chunks: readonly TensorChunk[]): ReportOutcome {
-  const opened = pool.openReport(header);
+export function deliverReport(pool: WorkerPool, header: TaskResult__Output, chunks: readonly TensorChunk[], peer?: string): ReportOutcome {
+  const opened = pool.openReport(header, peer);
   if (!opened.ok) return opened;
   for (const chunk of chunks) {
     const refusal = opened.receiver.chunk(chunk.offset, chunk.values);

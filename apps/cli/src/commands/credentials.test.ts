@@ -15,6 +15,7 @@ import { type Command__Output, type CoordinatorClient, MESSAGE_SIZE_OPTIONS, PRO
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readHistory, startKfkd, testCredentials } from '../testing/cluster.ts';
 import { kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
+import { EXIT_REFUSED, EXIT_USAGE } from '../failure.ts';
 
 let dir: string;
 let data: string;
@@ -44,7 +45,7 @@ it('a coordinator without flags makes TLS credentials in its run directory (kept
   expect((await stat(join(made, 'coordinator', 'tls.key'))).mode & 0o777).toBe(0o600);
 
   const bare = await kfkdWithEnv(NO_TOKEN, 'worker', '--coordinator', `127.0.0.1:${port}`, '--backend', 'wasm');
-  expect(bare.code).not.toBe(0); // 2 (usage) once apps/cli/src/failure.ts maps UsageError to it
+  expect(bare.code).toBe(EXIT_USAGE);
   expect(bare.stderr.trim().split('\n')).toEqual([
     expect.stringMatching(/^kfkd: no credentials: pass --credentials DIR, the worker folder .*<run-dir>\/credentials\/worker\), or --insecure/),
   ]);
@@ -83,7 +84,7 @@ it('a worker holding the viewer credentials is refused with PERMISSION_DENIED fo
   const metricsUrl = (await coordinator.waitFor(/serving metrics on (\S+)/))[1];
   try {
     const viewer = await kfkdWithEnv(NO_TOKEN, 'worker', '--credentials', testCredentials('viewer'), '--coordinator', `127.0.0.1:${port}`, '--backend', 'wasm');
-    expect(viewer.code).not.toBe(0); // 3 (refused) once apps/cli/src/failure.ts maps WorkerRefusedError to it
+    expect(viewer.code).toBe(EXIT_REFUSED);
     expect(viewer.stderr.split('\n').filter((l) => l.startsWith('kfkd:'))).toEqual([
       expect.stringMatching(/^kfkd: coordinator 127\.0\.0\.1:\d+ refused this worker: PERMISSION_DENIED: a viewer token may not call join.*--credentials DIR\/worker$/),
     ]);

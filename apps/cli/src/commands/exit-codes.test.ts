@@ -172,13 +172,14 @@ describe('refused or misconfigured', () => {
     }
   });
 
-  it('a coordinator with missing data, or without a token: exit 2 and one line naming the fix', async () => {
+  it('a coordinator with missing data, or a worker without credentials: exit 2 and one line naming the fix', async () => {
     const missing = await coordinator(...flags(join(dir, 'no-data'), 1).map((a) => (a === data ? join(dir, 'missing.csv') : a)));
     expect(missing.code).toBe(EXIT_USAGE);
     expect(ownLines(missing.stderr)).toEqual([expect.stringMatching(/missing\.csv/)]);
-    const tokenless = await kfkdWithEnv({ KFKD_TOKEN: '' }, 'coordinator', ...flags(join(dir, 'no-token'), 1));
-    expect(tokenless.code).toBe(EXIT_USAGE);
-    expect(ownLines(tokenless.stderr)).toEqual([expect.stringMatching(/a shared token is required: pass --token-file FILE or set KFKD_TOKEN/)]);
+    // (A coordinator without credentials makes its own, credentials.test.ts.)
+    const bare = await kfkdWithEnv({ KFKD_TOKEN: '' }, 'worker', '--coordinator', '127.0.0.1:1', '--backend', 'wasm');
+    expect(bare.code).toBe(EXIT_USAGE);
+    expect(ownLines(bare.stderr)).toEqual([expect.stringMatching(/^kfkd: no credentials: pass --credentials DIR/)]);
   });
 
   it('a coordinator whose port is taken: exit 1 (run time; another try may find it free)', async () => {

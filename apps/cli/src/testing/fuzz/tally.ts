@@ -36,7 +36,10 @@ export class Tally {
   addWire(outcome: WireOutcome): void {
     this.wireTried++;
     bump(this.wire, `${outcome.probe} ${outcome.result}`);
-    if (outcome.rpc && outcome.result !== 'grpc-0') this.refused++;
+    // A stream reset without a status is refused by HTTP/2 itself (an
+    // unauthenticated session gets 2 concurrent streams, session-guard.ts)
+    // before it is a gRPC call: there is no message to count, only a stream.
+    if (outcome.rpc && outcome.result !== 'grpc-0' && outcome.result !== 'stream-reset') this.refused++;
   }
 
   perRpc(): Map<RpcName, number> {

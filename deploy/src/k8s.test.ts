@@ -23,39 +23,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type K8sObject, deployPath, k8sFiles, yamlDocuments } from './files.ts';
 import { schemaErrors } from './k8s-schema.ts';
+import { EXIT_BUG, EXIT_COMPLETE, EXIT_FAILED, EXIT_NO_DEVICE, EXIT_REFUSED, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE } from '@kfkd/cli/failure';
 
-/**
- * The exit codes of every kfkd command and how a Job must react (CONTRACT.md,
- * README "Exit codes"; apps/cli/src/failure.ts owns them). Declared here
- * until failure.ts exports them; then import them from there.
- */
-const EXIT_CODES = {
-  complete: 0,
-  failed: 1,
-  usage: 2,
-  refused: 3,
-  deviceUnavailable: 4,
-  bug: 70,
-  interrupted: 130,
-  terminated: 143,
-} as const;
-const FAIL_JOB = [EXIT_CODES.usage, EXIT_CODES.refused];
-const IGNORE = [EXIT_CODES.interrupted, EXIT_CODES.terminated];
+/** How a Job must react to each exit code of kfkd (README "Exit codes"; apps/cli/src/failure.ts owns them). */
+const FAIL_JOB = [EXIT_USAGE, EXIT_REFUSED];
+const IGNORE = [EXIT_SIGINT, EXIT_SIGTERM];
 /** Counted against backoffLimit: no rule may name them. */
-const COUNTED = [EXIT_CODES.failed, EXIT_CODES.deviceUnavailable, EXIT_CODES.bug];
-
-/**
- * Flags the manifests use that other changes of the same release add to the
- * CLI (`--credentials`: TLS and roles; `--login`: the dashboard's sign-in
- * form). Accepted while the command lacks them; once it has them, they are
- * checked like any other. Remove an entry when its flag has landed.
- */
-const LANDING_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  coordinator: ['--credentials'],
-  worker: ['--credentials'],
-  dashboard: ['--credentials', '--login'],
-};
-const LANDING_BACKENDS = ['tensorflow-gpu'];
+const COUNTED = [EXIT_FAILED, EXIT_NO_DEVICE, EXIT_BUG];
 
 /** The health endpoints on the metrics listener (CONTRACT.md, libs/metrics). */
 const LIVENESS_PATH = '/livez';
@@ -168,7 +142,7 @@ describe.each([
     expect(codes('FailJob').sort()).toEqual([...FAIL_JOB].sort());
     expect(codes('Ignore').sort((a, b) => a - b)).toEqual([...IGNORE].sort((a, b) => a - b));
     expect(rules.map((r) => r.action).sort()).toEqual(['FailJob', 'Ignore', 'Ignore']);
-    for (const code of [...COUNTED, EXIT_CODES.complete]) expect(rules.flatMap((r) => r.onExitCodes?.values ?? [])).not.toContain(code);
+    for (const code of [...COUNTED, EXIT_COMPLETE]) expect(rules.flatMap((r) => r.onExitCodes?.values ?? [])).not.toContain(code);
     expect(rules).toContainEqual({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
   });
 
@@ -176,7 +150,7 @@ describe.each([
     expect(c.args?.[0]).toBe(name);
     const known = new Set(command.options.map((o) => o.long));
     for (const flag of (c.args ?? []).filter((a) => a.startsWith('--'))) {
-      if (!known.has(flag)) expect(LANDING_FLAGS[name], `${name} ${flag}`).toContain(flag);
+      expect(known, `${name} ${flag}`).toContain(flag);
     }
     // A flag given through the environment must exist too (KFKD_ID is --id's).
     for (const env of c.env ?? []) if (env.name.startsWith('KFKD_')) expect(command.options.map((o) => o.envVar), env.name).toContain(env.name);
@@ -294,7 +268,7 @@ it('the workers are an Indexed Job of N GPU pods, at least --min-workers, each w
   // Demand the GPU: exit 4 rather than train on the CPU.
   expect(arg(c, '--backend')).toBe('tensorflow-gpu');
   const choices = workerCommand().options.find((o) => o.long === '--backend')?.argChoices ?? [];
-  if (!choices.includes('tensorflow-gpu')) expect(LANDING_BACKENDS).toContain('tensorflow-gpu');
+  expect(choices).toContain('tensorflow-gpu');
 
   // KFKD_ID (--id) = kfkd-worker-<completion index>, the same for a replacement pod.
   const env = c.env ?? [];
@@ -310,7 +284,7 @@ it('the dashboard is a Deployment on all interfaces of its pod behind a login, w
   const c = container(dashboard);
   expect(c.args?.[0]).toBe('dashboard');
   const known = new Set(dashboardCommand().options.map((o) => o.long));
-  for (const flag of (c.args ?? []).filter((a) => a.startsWith('--'))) if (!known.has(flag)) expect(LANDING_FLAGS.dashboard, flag).toContain(flag);
+  for (const flag of (c.args ?? []).filter((a) => a.startsWith('--'))) expect(known, flag).toContain(flag);
   expect(arg(c, '--listen')).toBe('0.0.0.0:8080');
   // kfkd dashboard refuses a bind beyond loopback without a sign-in.
   expect(c.args).toContain('--login');

@@ -27,14 +27,17 @@ export async function runDashboard(flags: DashboardFlags): Promise<ExitCode> {
     access: { allowedHosts: flags.allowedHost, login: flags.login, trustProxyHeader: flags.trustProxyHeader, cookieSecure: flags.cookieSecure },
     log: (message, fields) => log.warn(message, fields),
   });
-  const url = await dashboard.start();
-  log.info(`serving ${url}`, { coordinator: flags.coordinator, listen: flags.listen, ...(flags.login ? { login: 'viewer token' } : {}) });
-  const signal = await new Promise<StopSignal>((resolve) => {
+  // Listening for the stop signals before the page is served: whoever sees
+  // the "serving" line may stop the dashboard at once.
+  const stopped = new Promise<StopSignal>((resolve) => {
     const interruption = onInterrupt((received) => {
       interruption.dispose();
       resolve(received);
     });
   });
+  const url = await dashboard.start();
+  log.info(`serving ${url}`, { coordinator: flags.coordinator, listen: flags.listen, ...(flags.login ? { login: 'viewer token' } : {}) });
+  const signal = await stopped;
   await dashboard.stop();
   return interruptedExitCode(signal);
 }

@@ -38,6 +38,15 @@ export function insecureOption(): Option {
   return booleanOption('--insecure', 'plaintext gRPC without certificates (tokens cross the network in clear): only on a trusted network');
 }
 
+/**
+ * The three ways to name TLS files exclude each other: --insecure, --credentials
+ * and the older --tls-* flags (`oldTlsFlags`, as this command spells them).
+ */
+function checkOneWay(flags: { credentials?: string; insecure?: boolean }, oldTls: boolean, oldTlsFlags: string): void {
+  if (flags.insecure && (flags.credentials || oldTls)) throw new UsageError('--insecure turns TLS off: it cannot go with --credentials or --tls-*');
+  if (flags.credentials && oldTls) throw new UsageError(`--credentials already names the TLS files: drop ${oldTlsFlags}`);
+}
+
 const INSECURE_WARNING = 'plaintext gRPC (--insecure): tokens, parameters and gradients cross the network unencrypted; use --credentials on any network you do not trust';
 
 export interface CoordinatorCredentialFlags {
@@ -59,8 +68,7 @@ export interface CoordinatorCredentials {
 /** The coordinator's TLS files and tokens; without any, `<runDir>/credentials/` is made (first start) or reused. */
 export async function coordinatorCredentials(flags: CoordinatorCredentialFlags, runDir: string, log: Logger): Promise<CoordinatorCredentials> {
   const oldTls = Boolean(flags.tlsCert || flags.tlsKey || flags.tlsClientCa);
-  if (flags.insecure && (flags.credentials || oldTls)) throw new UsageError('--insecure turns TLS off: it cannot go with --credentials or --tls-*');
-  if (flags.credentials && oldTls) throw new UsageError('--credentials already names the TLS files: drop --tls-cert, --tls-key and --tls-client-ca');
+  checkOneWay(flags, oldTls, '--tls-cert, --tls-key and --tls-client-ca');
   let folder = flags.credentials;
   if (!folder && !oldTls && !flags.insecure) {
     const dir = join(runDir, RUN_DIR_CREDENTIALS);
@@ -113,8 +121,7 @@ export interface ClientCredentials {
 /** A worker's or dashboard's TLS files and token; `role` names the folder the fix points to. */
 export async function clientCredentials(flags: ClientCredentialFlags, role: ClientRole, log: Logger): Promise<ClientCredentials> {
   const oldTls = Boolean(flags.tlsCa || flags.tlsCert || flags.tlsKey);
-  if (flags.insecure && (flags.credentials || oldTls)) throw new UsageError('--insecure turns TLS off: it cannot go with --credentials or --tls-*');
-  if (flags.credentials && oldTls) throw new UsageError('--credentials already names the TLS files: drop --tls-ca, --tls-cert and --tls-key');
+  checkOneWay(flags, oldTls, '--tls-ca, --tls-cert and --tls-key');
   if (!flags.credentials && !oldTls && !flags.insecure) {
     throw new UsageError(
       `no credentials: pass --credentials DIR, the ${role} folder of \`kfkd certs\` or of the coordinator's run directory (<run-dir>/${RUN_DIR_CREDENTIALS}/${role}), or --insecure for plaintext on a trusted network`,

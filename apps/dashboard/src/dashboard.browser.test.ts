@@ -11,11 +11,11 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './testing/chromium.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type KfkdProcess, startKfkd } from './testing/processes.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
 // TLS as by default: the coordinator makes its run directory's credentials; the worker and the dashboard get their folders.
 const env = { KFKD_TOKEN: '' };
@@ -45,12 +45,7 @@ beforeAll(async () => {
   worker = startKfkd(env, 'worker', ...credentials('worker'), '--coordinator', address, '--backend', 'cpu', '--id', 'test-worker');
   dashboard = startKfkd(env, 'dashboard', ...credentials('viewer'), '--coordinator', address, '--listen', '127.0.0.1:0');
   dashboardPort = Number((await dashboard.waitFor(/serving http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
-  browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
+  browser = await launchChromium(join(dir, 'chromium-profile'), { width: 1400, height: 1000 });
   page = browser.pages()[0] ?? (await browser.newPage());
 });
 

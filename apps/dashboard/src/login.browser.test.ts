@@ -8,7 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from './testing/chromium.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Dashboard } from './dashboard.ts';
 import { type FakeCoordinator, fakeRun, startFakeCoordinator } from './testing/fake-coordinator.ts';
@@ -25,11 +26,7 @@ beforeAll(async () => {
   dashboard = new Dashboard({ coordinator: coordinator.address, token: TOKEN, credentials: grpc.credentials.createInsecure(), host: '127.0.0.1', port: 0, access: { login: true } });
   url = await dashboard.start();
   dir = await mkdtemp(join(tmpdir(), 'kfkd-login-'));
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium(join(dir, 'profile'));
 });
 
 afterAll(async () => {

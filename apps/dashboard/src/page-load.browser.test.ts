@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from './testing/chromium.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Dashboard } from './dashboard.ts';
 import { type FakeCoordinator, fakeRun, startFakeCoordinator } from './testing/fake-coordinator.ts';
@@ -31,12 +32,7 @@ beforeAll(async () => {
   // Wait until the dashboard holds the whole replay.
   for (let i = 0; i < 200 && (dashboard.current.replaying || dashboard.current.epochs.length < EPOCHS); i++) await new Promise((r) => setTimeout(r, 50));
   dir = await mkdtemp(join(tmpdir(), 'kfkd-page-load-'));
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
+  browser = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
 });
 
 afterAll(async () => {

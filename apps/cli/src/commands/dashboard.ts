@@ -1,18 +1,12 @@
 import { Command, Option } from 'commander';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { credentialsOption, insecureOption } from '../credentials.ts';
+import { type ClientCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { booleanOption, envName, stringOption } from '../options.ts';
 
-export interface DashboardFlags {
+export interface DashboardFlags extends ClientCredentialFlags {
   coordinator: string;
   listen: string;
-  credentials?: string;
-  insecure?: boolean;
-  tokenFile?: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
   /** Host names a proxy or ingress serves the page under (repeatable, or comma-separated). */
   allowedHost: string[];
   login?: boolean;

@@ -19,7 +19,7 @@ import type { Task__Output } from '@kfkd/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { expectSameHistory, readHistory, startCoordinator, startWorker } from '../testing/cluster.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
-import { freePort } from '../testing/prometheus.ts';
+import { freePort } from '../testing/free-port.ts';
 import { RPCS } from '../testing/fuzz/codec.ts';
 import { FINAL_ANSWERS, type RoundOutcome, hostileRound } from '../testing/fuzz/hostile-worker.ts';
 import { Prng, fuzzSeed } from '../testing/fuzz/prng.ts';

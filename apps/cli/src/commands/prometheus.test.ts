@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type KfkdProcess, startKfkd } from '../testing/cluster.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
-import { type Prometheus, type Sample, freePort, startPrometheus } from '../testing/prometheus.ts';
+import { freePort } from '../testing/free-port.ts';
+import { type Prometheus, type Sample, startPrometheus } from '../testing/prometheus.ts';
 
 const GRAFANA_DASHBOARD = new URL('../../../../deploy/grafana/kfkd-dashboard.json', import.meta.url);
 

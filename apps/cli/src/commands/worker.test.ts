@@ -4,12 +4,12 @@
  * and exits 0. (Permanent refusals exit 3: security.test.ts, tls.test.ts, exit-codes.test.ts.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readHistory, startKfkd, startWorker } from '../testing/cluster.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
+import { freePort } from '../testing/free-port.ts';
 
 let dir: string;
 
@@ -22,15 +22,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A loopback port nobody listens on (just released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 it('a worker whose coordinator is down retries with backoff, then joins and trains once it is up', async () => {
   const port = await freePort();

@@ -2,23 +2,17 @@ import { Command } from 'commander';
 import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { credentialsOption, insecureOption } from '../credentials.ts';
+import { type ClientCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { numberOption, stringOption } from '../options.ts';
 
-export interface WorkerFlags {
+export interface WorkerFlags extends ClientCredentialFlags {
   coordinator: string;
   backend: BackendChoice;
   id?: string;
   metricsListen: string;
   livenessTimeout: number;
-  credentials?: string;
-  insecure?: boolean;
-  tokenFile?: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
 }
 
 export function workerCommand(): Command {

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,17 +39,6 @@ interface ScrapeConfig {
   static_configs: { targets: string[]; labels?: Record<string, string> }[];
 }
 
-/** A free loopback port (bound and released: a tiny race, fine for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts Prometheus with deploy/'s config, `targets` per job name, and the given scrape interval. */
 export async function startPrometheus(targets: Readonly<Record<string, readonly string[]>>, scrapeInterval = '500ms'): Promise<Prometheus> {

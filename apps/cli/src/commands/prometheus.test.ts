@@ -53,7 +53,8 @@ it('throughput and loss series of the coordinator and of each worker reach Prome
   const env = { KFKD_WASM_THREADS: '1' };
   const coordinator = startKfkd(
     ['coordinator', '--listen', '127.0.0.1:0', '--metrics-listen', `127.0.0.1:${coordinatorMetrics}`, '--min-workers', '2'].concat(
-      ['--net', 'net1', '--data', data, '--epochs', '6', '--batch', '32', '--run-dir', join(dir, 'run')],
+      // 30 epochs, a few seconds: long enough that Prometheus (every 500 ms) scrapes the processes mid-run; 6 were over in about a second.
+      ['--net', 'net1', '--data', data, '--epochs', '30', '--batch', '32', '--run-dir', join(dir, 'run')],
     ),
     env,
   );

@@ -52,4 +52,5 @@ export function tokenMetadata(token: string): grpc.Metadata {
 
 export const AUTHORIZATION_KEY = 'authorization';
 export { TENSOR_CHUNK_BYTES, type TensorChunk, TensorAssembly, tensorChunks } from './tensor-chunks.ts';
+export * from './vocabulary.ts';
 export { assertLittleEndianHost, float32Bytes, float32sOf } from './bytes.ts';

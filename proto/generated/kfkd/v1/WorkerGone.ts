@@ -5,7 +5,9 @@ export interface WorkerGone {
   'workerId'?: (string);
   'session'?: (number);
   /**
-   * A LeaveReason of the coordinator (left, deadline, heartbeat, ...).
+   * Why the coordinator removed it: 'left', 'stream-closed', 'deadline',
+   * 'heartbeat', 'invalid-message', 'replaced' or 'shutdown'
+   * (LEAVE_REASONS in src/vocabulary.ts).
    */
   'reason'?: (string);
   'detail'?: (string);
@@ -15,7 +17,9 @@ export interface WorkerGone__Output {
   'workerId': (string);
   'session': (number);
   /**
-   * A LeaveReason of the coordinator (left, deadline, heartbeat, ...).
+   * Why the coordinator removed it: 'left', 'stream-closed', 'deadline',
+   * 'heartbeat', 'invalid-message', 'replaced' or 'shutdown'
+   * (LEAVE_REASONS in src/vocabulary.ts).
    */
   'reason': (string);
   'detail': (string);

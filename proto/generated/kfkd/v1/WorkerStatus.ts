@@ -11,7 +11,8 @@ export interface WorkerStatus {
   'backend'?: (string);
   'device'?: (string);
   /**
-   * 'pending' (joined, active from the next step) or 'active'.
+   * 'pending' (joined, active from the next step) or 'active'
+   * (WORKER_STATES in src/vocabulary.ts).
    */
   'state'?: (string);
   /**
@@ -38,7 +39,8 @@ export interface WorkerStatus__Output {
   'backend': (string);
   'device': (string);
   /**
-   * 'pending' (joined, active from the next step) or 'active'.
+   * 'pending' (joined, active from the next step) or 'active'
+   * (WORKER_STATES in src/vocabulary.ts).
    */
   'state': (string);
   /**

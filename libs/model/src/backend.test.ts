@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ModuleNotInstalledError, TENSORFLOW_INSTALL_HINT, selectBackend } from './backend.ts';
 import { BackendUnavailableError, GpuUnavailableError } from './errors.ts';
 import { GradientComputer } from './gradients.ts';
-import { netSpec } from './net-specs.ts';
+import { netSpec } from './net-specs/index.ts';
 import { closeness, randomBatch } from './test-fixtures.ts';
 
 function installed(pkg: string): boolean {

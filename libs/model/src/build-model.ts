@@ -6,7 +6,7 @@
 import * as tf from './tf.ts';
 import { SizeMismatchError } from './errors.ts';
 import { initialParameters } from './init.ts';
-import { type NetSpec, inferShapes, inputShape } from './net-specs.ts';
+import { type NetSpec, inferShapes, inputShape } from './net-specs/index.ts';
 import { type ParamLayout, assertLayoutSize, paramLayout } from './param-layout.ts';
 
 export interface BuildModelOptions {

@@ -9,7 +9,7 @@
  * workers compute the same gradient.
  */
 import { Rng } from '@kfkd/data';
-import { type NetSpec, inferShapes } from './net-specs.ts';
+import { type NetSpec, inferShapes } from './net-specs/index.ts';
 
 export interface DropoutLayerInfo {
   readonly name: string;

@@ -5,7 +5,7 @@ import { selectBackend } from './backend.ts';
 import { dropoutLayers, dropoutMasks, dropoutSeedsFor } from './dropout.ts';
 import { SizeMismatchError } from './errors.ts';
 import { GradientComputer, im2colConv2d, matMulPlainGrads } from './gradients.ts';
-import { type NetSpec, netSpec } from './net-specs.ts';
+import { type NetSpec, netSpec } from './net-specs/index.ts';
 import { closeness, randomBatch, sliceBatch } from './test-fixtures.ts';
 
 /** tinyconv with dropout after each pool and after the dense layer (a test net). */

@@ -17,7 +17,7 @@ import { type FlipSpec, IMAGE_PIXELS, Rng, applyFlips, flipSpecFor } from '@kfkd
 import { buildModel, getModelParameters, setModelParameters } from './build-model.ts';
 import { type DropoutLayerInfo, dropoutLayers, dropoutMasks } from './dropout.ts';
 import { SizeMismatchError } from './errors.ts';
-import { type NetSpec, inferShapes, inputShape } from './net-specs.ts';
+import { type NetSpec, inferShapes, inputShape } from './net-specs/index.ts';
 import { type ParamLayout, paramLayout } from './param-layout.ts';
 import { scalePixelsOnBackend } from './wasm-training/pixels.ts';
 import { wasmTrainingKernelsRegistered } from './wasm-training/register.ts';

@@ -4,13 +4,11 @@
  * stopping, gradient sums on a tfjs backend, backend selection and model I/O.
  */
 export * from './errors.ts';
-export * from './net-specs.ts';
+export * from './net-specs/index.ts';
 export * from './param-layout.ts';
 export * from './init.ts';
 export * from './build-model.ts';
-export * from './nesterov.ts';
-export * from './schedule.ts';
-export * from './early-stopping.ts';
+export * from './optimizer/index.ts';
 export * from './dropout.ts';
 export * from './gradients.ts';
 export * from './backend.ts';
@@ -27,4 +25,3 @@ export * from './training/history.ts';
 export * from './training/epoch-table.ts';
 export * from './training/run-directory.ts';
 export * from './training/overrides.ts';
-export * from './update-memory.ts';

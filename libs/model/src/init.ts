@@ -4,7 +4,7 @@
  * creates them; no tfjs needed).
  */
 import { Rng } from '@kfkd/data';
-import type { NetSpec } from './net-specs.ts';
+import type { NetSpec } from './net-specs/index.ts';
 import { type ParamLayout, paramLayout } from './param-layout.ts';
 
 /**

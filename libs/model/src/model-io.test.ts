@@ -17,7 +17,7 @@ import {
   saveModel,
   saveParameters,
 } from './model-io.ts';
-import { netSpec, specialistSpec } from './net-specs.ts';
+import { netSpec, specialistSpec } from './net-specs/index.ts';
 import { paramLayout } from './param-layout.ts';
 
 let root: string;

@@ -15,7 +15,7 @@
 import * as tf from './tf.ts';
 import { buildModel, assertModelMatchesLayout } from './build-model.ts';
 import { ModelLoadError, ModelSaveError, SizeMismatchError } from './errors.ts';
-import { type NetSpec, inferShapes } from './net-specs.ts';
+import { type NetSpec, inferShapes } from './net-specs/index.ts';
 import { layoutSignature, paramLayout } from './param-layout.ts';
 
 export const MODEL_JSON_FILE = 'model.json';

@@ -4,7 +4,7 @@ import { selectBackend } from './backend.ts';
 import { buildModel, getModelParameters, setModelParameters } from './build-model.ts';
 import { SizeMismatchError } from './errors.ts';
 import { initialParameters } from './init.ts';
-import { netSpec, specialistSpec } from './net-specs.ts';
+import { netSpec, specialistSpec } from './net-specs/index.ts';
 import {
   countParameters,
   layoutSignature,

@@ -11,7 +11,7 @@
  * bias [units].
  */
 import { SizeMismatchError } from './errors.ts';
-import { type NetSpec, inferShapes } from './net-specs.ts';
+import { type NetSpec, inferShapes } from './net-specs/index.ts';
 
 export interface ParamEntry {
   /** '<layer>/kernel' or '<layer>/bias' (the tfjs weight name). */

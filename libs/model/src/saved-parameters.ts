@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getModelParameters } from './build-model.ts';
 import { MODEL_JSON_FILE, loadModel } from './model-io.ts';
-import type { NetSpec } from './net-specs.ts';
+import type { NetSpec } from './net-specs/index.ts';
 import { paramLayout } from './param-layout.ts';
 
 /**

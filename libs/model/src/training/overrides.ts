@@ -1,4 +1,4 @@
-import type { NetSpec, TrainingSpec } from '../net-specs.ts';
+import type { NetSpec, TrainingSpec } from '../net-specs/index.ts';
 
 /**
  * A spec with some training settings replaced from the command line. The

@@ -8,7 +8,7 @@
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { saveParameters } from '../model-io.ts';
-import type { NetSpec } from '../net-specs.ts';
+import type { NetSpec } from '../net-specs/index.ts';
 import { HISTORY_FILE, type EpochRecord, historyLine } from './history.ts';
 
 export const CONFIG_FILE = 'config.json';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { netSpec } from '../net-specs.ts';
-import type { NetSpec } from '../net-specs.ts';
+import { netSpec } from '../net-specs/index.ts';
+import type { NetSpec } from '../net-specs/index.ts';
 import type { GradientSource, StepSums } from './gradient-source.ts';
 import type { StepPlan } from './step-plan.ts';
 import { type TrainerState, finishedBy, train } from './trainer.ts';

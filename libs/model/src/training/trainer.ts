@@ -10,11 +10,11 @@
  * caller can checkpoint after any step and pass back to resume exactly where
  * it stopped (per-step randomness is derived from the seed, see step-plan.ts).
  */
-import { EarlyStopping, type EarlyStoppingState } from '../early-stopping.ts';
-import { nesterovUpdateSummed } from '../nesterov.ts';
-import type { NetSpec } from '../net-specs.ts';
-import { hyperparametersForEpoch } from '../schedule.ts';
-import { UpdateMemory } from '../update-memory.ts';
+import { EarlyStopping, type EarlyStoppingState } from '../optimizer/early-stopping.ts';
+import { nesterovUpdateSummed } from '../optimizer/nesterov.ts';
+import type { NetSpec } from '../net-specs/index.ts';
+import { hyperparametersForEpoch } from '../optimizer/schedule.ts';
+import { UpdateMemory } from '../optimizer/update-memory.ts';
 import type { GradientSource } from './gradient-source.ts';
 import { type EpochRecord, rmsePx } from './history.ts';
 import { planStep, stepsPerEpoch } from './step-plan.ts';

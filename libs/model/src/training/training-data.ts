@@ -6,7 +6,7 @@
  */
 import { type KeypointDataset, gather, scaleTargets, selectComplete, shuffleSplit } from '@kfkd/data';
 import { ColumnsMismatchError } from '../errors.ts';
-import type { NetSpec } from '../net-specs.ts';
+import type { NetSpec } from '../net-specs/index.ts';
 
 export interface TrainingRows {
   readonly rows: number;

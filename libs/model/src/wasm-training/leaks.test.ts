@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend.ts';
 import { dropoutSeedsFor } from '../dropout.ts';
 import { GradientComputer } from '../gradients.ts';
-import { nesterovUpdate } from '../nesterov.ts';
-import { type LayerSpec, netSpec } from '../net-specs.ts';
+import { nesterovUpdate } from '../optimizer/nesterov.ts';
+import { type LayerSpec, netSpec } from '../net-specs/index.ts';
 import { randomBatch } from '../test-fixtures.ts';
 import { breathe } from './testing.ts';
 

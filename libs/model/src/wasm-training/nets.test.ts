@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend.ts';
 import { dropoutSeedsFor } from '../dropout.ts';
 import { GradientComputer, type GradientResult, type TrainingBatch } from '../gradients.ts';
-import { type NetSpec, netSpec } from '../net-specs.ts';
+import { type NetSpec, netSpec } from '../net-specs/index.ts';
 import { randomBatch } from '../test-fixtures.ts';
 import { breathe, relativeError } from './testing.ts';
 

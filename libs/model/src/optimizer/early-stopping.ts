@@ -5,7 +5,7 @@
  * Only the weights are restored (nolearn's load_params_from), not the
  * optimizer's velocities.
  */
-import { SizeMismatchError } from './errors.ts';
+import { SizeMismatchError } from '../errors.ts';
 
 export type EarlyStoppingAction = 'improved' | 'continue' | 'stop';
 

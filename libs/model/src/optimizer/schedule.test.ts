@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { netSpec } from './net-specs.ts';
+import { netSpec } from '../net-specs/index.ts';
 import { hyperparametersForEpoch, linspace, scheduleValue } from './schedule.ts';
 
 const f32 = Math.fround;

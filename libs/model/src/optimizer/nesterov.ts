@@ -7,11 +7,11 @@
  *
  * No weight decay. Every operation is a float32 operation, as in Theano's
  * float32 graph (floatX=float32) that the tutorial ran: each product, sum and
- * difference is rounded to float32, in the order written in update-memory.ts.
+ * difference is rounded to float32, in the order written in update-loops.ts.
  * When the arrays live in an UpdateMemory the update runs there as
  * WebAssembly SIMD, otherwise as the loops below; both give the same bits.
  */
-import { SizeMismatchError } from './errors.ts';
+import { SizeMismatchError } from '../errors.ts';
 import { updateMemoryOf } from './update-memory.ts';
 
 const f = Math.fround;

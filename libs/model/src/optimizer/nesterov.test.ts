@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SizeMismatchError } from './errors.ts';
+import { SizeMismatchError } from '../errors.ts';
 import { nesterovUpdate, nesterovUpdateSummed } from './nesterov.ts';
 
 describe('Lasagne Nesterov momentum', () => {

@@ -5,7 +5,7 @@
  * value (= start), epoch e >= 2 at ls[e - 2]; `stop` itself is set after the
  * last epoch and never used. Values are float32, as in the Theano graph.
  */
-import type { NetSpec, ScheduleSpec } from './net-specs.ts';
+import type { NetSpec, ScheduleSpec } from '../net-specs/index.ts';
 
 /** numpy.linspace(start, stop, num) with endpoint=True, in float64. */
 export function linspace(start: number, stop: number, num: number): Float64Array {

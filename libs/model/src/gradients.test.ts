@@ -2,9 +2,10 @@ import * as tf from './tf.ts';
 import { IMAGE_PIXELS, IMAGE_SIDE, flipSpecFor } from '@kfkd/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.ts';
+import { im2colConv2d, matMulPlainGrads } from './convolution.ts';
 import { dropoutLayers, dropoutMasks, dropoutSeedsFor } from './dropout.ts';
 import { SizeMismatchError } from './errors.ts';
-import { GradientComputer, im2colConv2d, matMulPlainGrads } from './gradients.ts';
+import { GradientComputer } from './gradients.ts';
 import { type NetSpec, netSpec } from './net-specs/index.ts';
 import { closeness, randomBatch, sliceBatch } from './test-fixtures.ts';
 

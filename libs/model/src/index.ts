@@ -11,6 +11,7 @@ export * from './build-model.ts';
 export * from './optimizer/index.ts';
 export * from './dropout.ts';
 export * from './gradients.ts';
+export { im2colConv2d, matMulPlainGrads } from './convolution.ts';
 export * from './backend.ts';
 export { GPU_LIBRARIES, type GpuLibraryProblem, type LibraryLoad, probeGpuLibraries, tryLoadLibrary } from './gpu-probe.ts';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernelsRegistered } from './wasm-training/register.ts';

@@ -21,7 +21,8 @@ export interface StepSums {
 /**
  * Buffers for gradient sums, each as long as the parameters, in the memory
  * the trainer's update runs over: a gradient written into one is used in
- * place (see update-memory.ts). They are the trainer's again at the next step.
+ * place (see optimizer/update-memory.ts). They are the trainer's again at
+ * the next step.
  */
 export interface GradientBuffers {
   take(): Float32Array;

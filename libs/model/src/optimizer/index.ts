@@ -1,5 +1,5 @@
 /**
- * The optimizer the coordinator applies after each step (the tutorial's
+ * The optimizer the trainer applies after each step (the tutorial's
  * Lasagne Nesterov momentum with its schedules and early stopping):
  *  - nesterov.ts        the update over flat Float32Arrays, summing the gradient parts
  *  - update-memory.ts   where parameters, velocities and gradient buffers live so the update runs as SIMD

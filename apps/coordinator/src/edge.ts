@@ -10,7 +10,7 @@
  * peer's malformed traffic left no trace in /metrics.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { EdgeObserver, Rpc } from './edge-observer.ts';
+import { type EdgeObserver, RPC_OF_METHOD, type Rpc } from './edge-observer.ts';
 
 /** What a request deserializer returns for bytes that are not a message of its type. */
 export class MalformedRequest {
@@ -28,12 +28,8 @@ export function tolerantDeserializer<T>(deserialize: (bytes: Buffer) => T): (byt
   };
 }
 
-const RPC_OF_METHOD: Readonly<Record<string, Rpc>> = {
-  '/kfkd.v1.Coordinator/Join': 'join',
-  '/kfkd.v1.Coordinator/Report': 'report',
-  '/kfkd.v1.Coordinator/Heartbeat': 'heartbeat',
-  '/kfkd.v1.Coordinator/Watch': 'watch',
-};
+/** The rpc of each method path of the service ('/kfkd.v1.Coordinator/Join': 'join', ...). */
+const RPC_OF_PATH: Readonly<Record<string, Rpc>> = Object.fromEntries(Object.entries(RPC_OF_METHOD).map(([method, rpc]) => [`/kfkd.v1.Coordinator/${method}`, rpc]));
 
 /**
  * Statuses grpc-js itself sends through the handler's call (a second
@@ -44,7 +40,7 @@ const TRANSPORT_CODES: ReadonlySet<grpc.status> = new Set([grpc.status.UNIMPLEME
 /** The server interceptor that refuses MalformedRequests and counts what ends before the service sees it. */
 export function edgeInterceptor(observer: Pick<EdgeObserver, 'rejected'> | undefined): grpc.ServerInterceptor {
   return (method, call) => {
-    const rpc = RPC_OF_METHOD[method.path];
+    const rpc: Rpc | undefined = RPC_OF_PATH[method.path];
     // The request was read in full (unary: its message; a client stream: its half-close), or the call has a status.
     let requestRead = false;
     let settled = false;

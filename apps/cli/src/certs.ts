@@ -20,10 +20,11 @@
  * native code and in parallel, as forge's pure-JavaScript generator is slow.
  */
 import { generateKeyPair as generateKeyPairCallback, randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { syncDirectory, writeFileDurably } from '@kfkd/data';
 import forge from 'node-forge';
 import { UsageError } from './failure.ts';
 
@@ -118,8 +119,9 @@ export async function writeCredentials(dir: string, options: CredentialsOptions)
   const staging = join(dirname(dir), `.${basename(dir)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(staging, { recursive: true, mode: 0o700 });
-    const secret = (path: string, text: string): Promise<void> => writeFile(join(staging, path), text, { mode: 0o600 });
-    const open = (path: string, text: string): Promise<void> => writeFile(join(staging, path), text, { mode: 0o644 });
+    // Each file fsynced (the shared durable write of @kfkd/data), so the folder renamed into place below holds them whole after a crash.
+    const secret = (path: string, text: string): Promise<void> => writeFileDurably(join(staging, path), text, { mode: 0o600 });
+    const open = (path: string, text: string): Promise<void> => writeFileDurably(join(staging, path), text, { mode: 0o644 });
     await secret('ca.key', caKeys.privatePem);
     await mkdir(join(staging, 'coordinator'), { mode: 0o700 });
     await open(join('coordinator', CREDENTIAL_FILES.ca), caPem);
@@ -135,6 +137,7 @@ export async function writeCredentials(dir: string, options: CredentialsOptions)
     }
     if (existing) await rm(dir, { recursive: true, force: true });
     await rename(staging, dir);
+    await syncDirectory(dirname(dir));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainerState } from '@kfkd/model';
@@ -43,6 +43,16 @@ describe('checkpoints', () => {
     expect(await readCheckpointIdentity(dir)).toEqual({ ...identity, epochs: 7 });
     await writeFile(checkpointPath(dir), 'not a checkpoint');
     expect(await readCheckpointIdentity(dir)).toBeNull();
+  });
+
+  it('leave the current one intact and no temporary file behind when a save fails', async () => {
+    await saveCheckpoint(dir, identity, state(2));
+    // A directory where .prev goes makes the save fail after the new checkpoint was written, before it replaces the old one.
+    await mkdir(`${checkpointPath(dir)}.prev`);
+    await writeFile(join(`${checkpointPath(dir)}.prev`, 'x'), 'x');
+    await expect(saveCheckpoint(dir, identity, state(3))).rejects.toThrow(`cannot write ${checkpointPath(dir)}: `);
+    expect(await loadCheckpoint(dir, identity)).toEqual(state(2));
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint.kfkd', 'checkpoint.kfkd.prev']);
   });
 
   it('keep the previous one, and refuse a corrupt one clearly without touching it', async () => {

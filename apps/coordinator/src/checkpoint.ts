@@ -7,12 +7,14 @@
  * File layout: "KFKDCKPT", uint32 format version, uint32 header length, the
  * header (JSON), zero padding to a multiple of 4, the float32 arrays
  * (parameters, velocity, best weights if any), and the SHA-256 of everything
- * before it. Written to a temporary file, flushed, then renamed over the
- * current one, whose earlier version stays as `<file>.prev`.
+ * before it. Written atomically (@kfkd/data's writeFileAtomically: a
+ * temporary file, fsynced, renamed over the current one, removed on
+ * failure); the current one's earlier version stays as `<file>.prev`.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '@kfkd/data';
 import type { EpochRecord, TrainerState, EarlyStoppingState } from '@kfkd/model';
 import { CheckpointCorruptError, CheckpointMismatchError, CheckpointShrinkError } from './errors.ts';
 
@@ -72,20 +74,15 @@ export async function saveCheckpoint(runDir: string, identity: RunIdentity, stat
   const body = [prefix, json, padding, ...arrays];
   const hash = createHash('sha256');
   for (const b of body) hash.update(b);
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    for (const b of [...body, hash.digest()]) await handle.write(b);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  // Keep the current checkpoint as .prev (a hard link, so `file` never disappears), then replace it.
-  await rm(`${file}.prev`, { force: true });
-  await link(file, `${file}.prev`).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
+  await writeFileAtomically(file, [...body, hash.digest()], {
+    // Keep the current checkpoint as .prev (a hard link, so `file` never disappears), then replace it.
+    beforeReplace: async () => {
+      await rm(`${file}.prev`, { force: true });
+      await link(file, `${file}.prev`).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    },
   });
-  await rename(temp, file);
 }
 
 /**

@@ -5,11 +5,12 @@
  * coordinator had failed), and every such refusal, like a call that ends
  * before its request was read in full (larger than the message limit, a
  * length prefix that never completes, bad compression, broken off by the
- * client), is counted in kfkd_rejected_messages_total. Without this, a
- * fuzzer's or a broken peer's malformed traffic left no trace in /metrics.
+ * client), is reported to the edge's observer (counted in
+ * kfkd_rejected_messages_total). Without this, a fuzzer's or a broken
+ * peer's malformed traffic left no trace in /metrics.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CoordinatorMetrics, Rpc } from './metrics.ts';
+import { type EdgeObserver, RPC_OF_METHOD, type Rpc } from './edge-observer.ts';
 
 /** What a request deserializer returns for bytes that are not a message of its type. */
 export class MalformedRequest {
@@ -27,12 +28,8 @@ export function tolerantDeserializer<T>(deserialize: (bytes: Buffer) => T): (byt
   };
 }
 
-const RPC_OF_METHOD: Readonly<Record<string, Rpc>> = {
-  '/kfkd.v1.Coordinator/Join': 'join',
-  '/kfkd.v1.Coordinator/Report': 'report',
-  '/kfkd.v1.Coordinator/Heartbeat': 'heartbeat',
-  '/kfkd.v1.Coordinator/Watch': 'watch',
-};
+/** The rpc of each method path of the service ('/kfkd.v1.Coordinator/Join': 'join', ...). */
+const RPC_OF_PATH: Readonly<Record<string, Rpc>> = Object.fromEntries(Object.entries(RPC_OF_METHOD).map(([method, rpc]) => [`/kfkd.v1.Coordinator/${method}`, rpc]));
 
 /**
  * Statuses grpc-js itself sends through the handler's call (a second
@@ -41,9 +38,9 @@ const RPC_OF_METHOD: Readonly<Record<string, Rpc>> = {
 const TRANSPORT_CODES: ReadonlySet<grpc.status> = new Set([grpc.status.UNIMPLEMENTED, grpc.status.INTERNAL]);
 
 /** The server interceptor that refuses MalformedRequests and counts what ends before the service sees it. */
-export function edgeInterceptor(metrics: CoordinatorMetrics | undefined): grpc.ServerInterceptor {
+export function edgeInterceptor(observer: Pick<EdgeObserver, 'rejected'> | undefined): grpc.ServerInterceptor {
   return (method, call) => {
-    const rpc = RPC_OF_METHOD[method.path];
+    const rpc: Rpc | undefined = RPC_OF_PATH[method.path];
     // The request was read in full (unary: its message; a client stream: its half-close), or the call has a status.
     let requestRead = false;
     let settled = false;
@@ -52,7 +49,7 @@ export function edgeInterceptor(metrics: CoordinatorMetrics | undefined): grpc.S
         next({
           onReceiveMessage: (message: unknown, nextMessage) => {
             if (message instanceof MalformedRequest) {
-              if (rpc && !settled) metrics?.rejected(rpc, 'malformed');
+              if (rpc && !settled) observer?.rejected(rpc, 'malformed');
               settled = true;
               intercepted.sendStatus({ code: grpc.status.INVALID_ARGUMENT, details: `malformed request: ${message.detail}` });
               return;
@@ -66,12 +63,12 @@ export function edgeInterceptor(metrics: CoordinatorMetrics | undefined): grpc.S
           },
           onCancel: () => {
             // Also called after a status was sent: only calls that ended unread count here.
-            if (rpc && !requestRead && !settled) metrics?.rejected(rpc, 'incomplete');
+            if (rpc && !requestRead && !settled) observer?.rejected(rpc, 'incomplete');
             settled = true;
           },
         }),
       sendStatus: (status, next) => {
-        if (rpc && !settled && TRANSPORT_CODES.has(status.code)) metrics?.rejected(rpc, 'malformed');
+        if (rpc && !settled && TRANSPORT_CODES.has(status.code)) observer?.rejected(rpc, 'malformed');
         settled = true;
         next(status);
       },

@@ -4,7 +4,8 @@ export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, pro
 export { type CompletedRun, completedRun } from './completed-run.ts';
 export * from './errors.ts';
 export type { TlsFiles } from './server.ts';
-export { CoordinatorMetrics, type JobPhases, type RejectReason, type StepPhase } from './metrics.ts';
+export { CoordinatorMetrics, type JobPhases, type StepPhase } from './metrics.ts';
+export type { EdgeObserver, RejectReason } from './edge-observer.ts';
 export { WorkerPool, type PoolOptions } from './pool.ts';
 export { RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';

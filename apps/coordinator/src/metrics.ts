@@ -8,6 +8,7 @@
  */
 import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry, createRegistry } from '@kfkd/metrics';
 import { type EpochRecord, type NetSpec, type TrainerObserver, type TrainerState, hyperparametersForEpoch } from '@kfkd/model';
+import type { EdgeObserver, RejectReason, Rpc } from './edge-observer.ts';
 import type { LeaveReason, Member } from './membership.ts';
 import { SESSION_REFUSALS, type SessionCounts, type SessionObserver, type SessionRefusal } from './session-guard.ts';
 import { VIEWER_DROPS, type ViewerDrop, type ViewerObserver } from './watch-viewers.ts';
@@ -24,30 +25,13 @@ export interface JobPhases {
   readonly compute: number;
 }
 
-/** Why a request was refused at the gRPC edge or by the pool. */
-export type RejectReason =
-  | 'unauthenticated'
-  /** A known token whose role may not make this call (a viewer's on Join, Report or Heartbeat). */
-  | 'permission-denied'
-  | 'protocol-version'
-  | 'malformed'
-  | 'not-accepting'
-  | 'unknown-worker'
-  | 'unknown-session'
-  | 'stale'
-  | 'invalid-result'
-  /** Ended before its request was read in full: over the size limit, cut short, badly compressed, or cancelled by the client. */
-  | 'incomplete';
-
-export type Rpc = 'join' | 'report' | 'heartbeat' | 'watch';
-
 const LEAVE_REASONS = ['left', 'stream-closed', 'deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown'] as const satisfies readonly LeaveReason[];
 // Fails to compile when membership.ts gains a reason this list lacks.
 type MissingReason = Exclude<LeaveReason, (typeof LEAVE_REASONS)[number]>;
 const NO_MISSING_REASON: [MissingReason] extends [never] ? true : never = true;
 void NO_MISSING_REASON;
 
-export class CoordinatorMetrics implements SessionObserver, ViewerObserver {
+export class CoordinatorMetrics implements EdgeObserver, SessionObserver, ViewerObserver {
   private readonly samples: Counter<'part'>;
   private readonly steps: Counter;
   private readonly stepDuration: Histogram;

@@ -1,21 +1,24 @@
 /**
- * The gRPC edge of the coordinator: authenticates every call, checks every
- * request, maps outcomes to status codes, and hands the rest to the pool.
- * The only place that knows gRPC status codes.
+ * The gRPC edge of the coordinator: authenticates every call (through the
+ * one guard of token-guard.ts), checks every request, maps outcomes to
+ * status codes, and hands the rest to the pool. The only place that knows
+ * gRPC status codes. What it refuses and receives is reported to an
+ * EdgeObserver (edge-observer.ts; the metrics listen).
  */
 import * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
 import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportPart__Output, ReportReply, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
-import type { Role, TokenCheck } from './auth.ts';
+import type { TokenCheck } from './auth.ts';
 import type { Logger } from '@kfkd/runtime';
+import type { EdgeObserver, RejectReason } from './edge-observer.ts';
 import type { LeaveReason } from './membership.ts';
-import type { CoordinatorMetrics, RejectReason, Rpc } from './metrics.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchJournal } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
 import type { SessionGuard } from './session-guard.ts';
 import { type ViewerSink, WatchViewers } from './watch-viewers.ts';
 import { edgeInterceptor, tolerantDeserializer } from './edge.ts';
+import { TokenGuard, guardEveryRpc } from './token-guard.ts';
 
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -27,14 +30,6 @@ const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
   'invalid-message': grpc.status.INVALID_ARGUMENT,
   replaced: grpc.status.ABORTED,
   shutdown: grpc.status.UNAVAILABLE,
-};
-
-/** The roles whose tokens may make each call: viewers only watch. */
-const ALLOWED_ROLES: Record<Rpc, readonly Role[]> = {
-  join: ['worker'],
-  report: ['worker'],
-  heartbeat: ['worker'],
-  watch: ['worker', 'viewer'],
 };
 
 /** The metrics' reason for each status a join is refused with (past the token check). */
@@ -54,12 +49,17 @@ export class CoordinatorService {
     private readonly token: TokenCheck,
     private readonly log: Logger,
     private readonly journal?: WatchJournal,
-    private readonly metrics?: CoordinatorMetrics,
+    private readonly observer?: EdgeObserver,
   ) {}
 
-  /** Registers the rpcs; `sessions` (startServer's) is told about every call that passes the token check. */
+  /**
+   * Registers the rpcs, each behind the token guard; `sessions`
+   * (startServer's) is told about every call that passes it: its connection
+   * gets the authenticated limits (session-guard.ts).
+   */
   addToServer(server: grpc.Server, sessions?: SessionGuard): void {
     this.sessions = sessions ?? null;
+    const guard = new TokenGuard(this.token, this.log, this.observer, (peer) => this.sessions?.authenticated(peer));
     const handlers: CoordinatorHandlers = {
       Join: (call) => this.join(call),
       Report: (call, callback) => this.report(call, callback),
@@ -75,12 +75,12 @@ export class CoordinatorService {
         { ...method, requestDeserialize: tolerantDeserializer(method.requestDeserialize) },
       ]),
     ) as grpc.ServiceDefinition;
-    server.addService(tolerant, handlers);
+    server.addService(tolerant, guardEveryRpc(tolerant, handlers, (rpc, call) => guard.check(rpc, call)));
   }
 
   /** The server interceptor of this service's edge (edge.ts): pass it to startServer. */
   interceptor(): grpc.ServerInterceptor {
-    return edgeInterceptor(this.metrics);
+    return edgeInterceptor(this.observer);
   }
 
   /** New joins are refused (UNAVAILABLE) from now on. */
@@ -88,33 +88,10 @@ export class CoordinatorService {
     this.accepting = false;
   }
 
-  /**
-   * The token check of every rpc, in this one place: null when the call's
-   * token grants a role that may make it; otherwise the refusal (unknown
-   * token: UNAUTHENTICATED; a viewer's on a worker's rpc: PERMISSION_DENIED),
-   * counted, and logged for the streams (Join, Watch) that a peer opens rarely.
-   */
-  private authorize(rpc: Rpc, call: { readonly metadata: grpc.Metadata; getPeer(): string }): { code: grpc.status; details: string } | null {
-    const role = this.token.roleOf(call.metadata);
-    if (role !== null && ALLOWED_ROLES[rpc].includes(role)) {
-      this.onAuthenticated(call);
-      return null;
-    }
-    const refusal =
-      role === null
-        ? { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong token' }
-        : { code: grpc.status.PERMISSION_DENIED, details: `a ${role} token may not call ${rpc}: it needs a worker token (the worker credentials)` };
-    this.metrics?.rejected(rpc, role === null ? 'unauthenticated' : 'permission-denied');
-    if (rpc === 'join' || rpc === 'watch') this.log.warn(`${rpc} refused`, { peer: call.getPeer(), code: grpc.status[refusal.code], role: role ?? 'none' });
-    return refusal;
-  }
-
   private join(call: grpc.ServerWritableStream<JoinRequest__Output, Command>): void {
-    const denied = this.authorize('join', call);
-    if (denied) return void call.emit('error', denied);
     const request = call.request;
     const refuse = (code: grpc.status, details: string): void => {
-      this.metrics?.rejected('join', JOIN_REFUSALS[code] ?? 'malformed');
+      this.observer?.rejected('join', JOIN_REFUSALS[code] ?? 'malformed');
       this.log.warn('join refused', { worker: request.workerId, peer: call.getPeer(), code: grpc.status[code], details });
       call.emit('error', { code, details });
     };
@@ -133,11 +110,9 @@ export class CoordinatorService {
 
   /** Replays the journal, then streams it live; ends after the run's finished event. */
   private watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): void {
-    const denied = this.authorize('watch', call);
-    if (denied) return void call.emit('error', denied);
     const journal = this.journal;
     if (!journal) return void call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this coordinator keeps no watch journal' });
-    this.viewers ??= new WatchViewers(journal, undefined, this.metrics);
+    this.viewers ??= new WatchViewers(journal, undefined, this.observer);
     const peer = call.getPeer();
     const sink = viewerSinkOf(call, () => this.sessions?.close(peer));
     if (!this.viewers.open(sink)) {
@@ -149,14 +124,12 @@ export class CoordinatorService {
 
   /** A Report stream: the TaskResult, then its gradient chunks; answered once it ends, or as soon as something is refused. */
   private report(call: grpc.ServerReadableStream<ReportPart__Output, ReportReply>, callback: grpc.sendUnaryData<ReportReply>): void {
-    const denied = this.authorize('report', call);
-    if (denied) return callback(denied);
     let receiver: ReportReceiver | null = null;
     let workerId = '';
     let answered = false;
     const refuse = (refusal: ReportRefusal): void => {
       answered = true;
-      this.metrics?.rejected('report', refusal.problem === 'invalid' ? 'invalid-result' : refusal.problem);
+      this.observer?.rejected('report', refusal.problem === 'invalid' ? 'invalid-result' : refusal.problem);
       if (refusal.problem === 'unknown-worker') this.log.warn('result from unknown worker refused', { worker: workerId });
       const code = refusal.problem === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.FAILED_PRECONDITION;
       callback({ code, details: `${refusal.problem}: ${refusal.detail}` });
@@ -173,7 +146,7 @@ export class CoordinatorService {
         if (!opened.ok) return refuse(opened);
         receiver = opened.receiver;
       } else if (part.gradient) {
-        this.metrics?.gradientReceived(part.gradient.values.byteLength);
+        this.observer?.gradientReceived(part.gradient.values.byteLength);
         if (!receiver) return malformed('a gradient chunk before its TaskResult');
         const refusal = receiver.chunk(part.gradient.offset, part.gradient.values);
         if (refusal) refuse(refusal);
@@ -194,19 +167,12 @@ export class CoordinatorService {
   }
 
   private heartbeat(call: grpc.ServerUnaryCall<HeartbeatRequest__Output, HeartbeatReply>, callback: grpc.sendUnaryData<HeartbeatReply>): void {
-    const denied = this.authorize('heartbeat', call);
-    if (denied) return callback(denied);
     const generation = this.pool.heartbeat(call.request.workerId, call.request.session, call.getPeer());
     if (generation === null) {
-      this.metrics?.rejected('heartbeat', 'unknown-session');
+      this.observer?.rejected('heartbeat', 'unknown-session');
       return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'unknown worker session: join again' });
     }
     callback(null, { generation });
-  }
-
-  /** The call passed the token check: its connection gets the authenticated limits (session-guard.ts). */
-  private onAuthenticated(call: { getPeer(): string }): void {
-    this.sessions?.authenticated(call.getPeer());
   }
 }
 

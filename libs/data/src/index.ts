@@ -9,4 +9,4 @@ export * from './submission.ts';
 export * from './face-grid.ts';
 export * from './synth/index.ts';
 export * from './predictions-csv.ts';
-export { writeFileAtomically } from './atomic-write.ts';
+export { type AtomicWriteOptions, type DurableWriteOptions, type FileContents, syncDirectory, writeFileAtomically, writeFileDurably } from './atomic-write.ts';

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { writeFileAtomically } from './atomic-write.ts';
 import { IMAGE_PIXELS, KEYPOINT_COLUMNS } from './keypoints.ts';
 
 // Writers for Kaggle's CSV formats. A training file of 7000 faces is about
 // 240 MB, so rows are encoded straight into Buffers (grey levels through a
 // digit table) and written in chunks, two buffers in flight so encoding
-// overlaps the disk. Each file appears only when complete: it is written
-// under a temporary name in the same directory and renamed at the end.
+// overlaps the disk. Each file appears only when complete (atomic-write.ts).
 
 /** One row of an IdLookupTable.csv; Location is always empty. */
 export interface IdLookupRow {
@@ -99,37 +97,20 @@ function imageCount(pixels: Uint8Array): number {
 }
 
 /**
- * Runs `fill` against a temporary file next to `path`, then renames it into
- * place; on failure removes it. File-system errors are re-thrown naming
- * `path` (not the temporary file) with their `code` kept, as atomic-write.ts
- * does. (That helper needs the whole file in memory; these files are streamed.)
+ * Streams `fill`'s output into `path` atomically (atomic-write.ts): it
+ * appears only once complete; a failure names `path` and leaves no
+ * temporary file.
  */
 async function writeAtomically(path: string, fill: (out: ChunkedWriter) => Promise<void>): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
+  await writeFileAtomically(path, async (handle) => {
     const out = new ChunkedWriter(handle);
     try {
       await fill(out);
       await out.finish();
     } finally {
       await out.settled(); // no write may still be in flight when the handle closes
-      await handle.close();
     }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw namingTarget(error, path);
-  }
-}
-
-/** A file-system error re-worded to name `path`; any other error unchanged. */
-function namingTarget(error: unknown, path: string): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (!(error instanceof Error) || typeof code !== 'string') return error;
-  // Node's messages read "ENOENT: no such file or directory, open '<temporary>'": keep the middle.
-  const reason = /^\w+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
-  return Object.assign(new Error(`cannot write ${path}: ${reason} (${code})`, { cause: error }), { code });
+  });
 }
 
 /** Encodes into one of two buffers while the other is being written. */

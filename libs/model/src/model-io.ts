@@ -104,11 +104,14 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts, optio
 
 /**
  * Writes `files` as the complete contents of `dir`: into a temporary sibling
- * directory first (each file fsynced), then renamed into place. An existing
- * `dir` is replaced only if it holds nothing but files this module writes.
+ * directory first (each file and the directory fsynced), then renamed into
+ * place, and the parent directory fsynced. An existing `dir` is replaced
+ * only if it holds nothing but files this module writes.
  */
 async function writeDirectoryAtomically(dir: string, files: Readonly<Record<string, string | Uint8Array>>): Promise<void> {
   const { fs, path } = await nodeModules();
+  // The shared durable write (fsync per file, directory fsync), loaded lazily like the Node built-ins.
+  const { syncDirectory, writeFileDurably } = await import('@kfkd/data');
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
@@ -134,15 +137,8 @@ async function writeDirectoryAtomically(dir: string, files: Readonly<Record<stri
   }
   const tmp = await fs.mkdtemp(path.join(parent, `.${base}.tmp-`));
   try {
-    for (const [name, contents] of Object.entries(files)) {
-      const fh = await fs.open(path.join(tmp, name), 'w');
-      try {
-        await fh.writeFile(contents);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
+    for (const [name, contents] of Object.entries(files)) await writeFileDurably(path.join(tmp, name), contents);
+    await syncDirectory(tmp);
     if (existing) {
       const old = path.join(parent, `.${base}.old-${process.pid}-${Date.now()}`);
       await fs.rename(target, old);
@@ -160,20 +156,7 @@ async function writeDirectoryAtomically(dir: string, files: Readonly<Record<stri
     await fs.rm(tmp, { recursive: true, force: true });
     throw e instanceof ModelSaveError ? e : new ModelSaveError(dir, e instanceof Error ? e.message : String(e));
   }
-  await syncDirectory(fs, parent);
-}
-
-async function syncDirectory(fs: Fs, dir: string): Promise<void> {
-  try {
-    const fh = await fs.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Not supported everywhere (e.g. Windows); the rename is still atomic.
-  }
+  await syncDirectory(parent);
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {

@@ -5,8 +5,9 @@
  * format in `model/` (model.json, weights.bin, kfkd-spec.json), a directory
  * of its own because it is replaced atomically as a whole.
  */
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '@kfkd/data';
 import { saveParameters } from '../model-io.ts';
 import type { NetSpec } from '../net-specs/index.ts';
 import { HISTORY_FILE, type EpochRecord, historyLine } from './history.ts';
@@ -21,7 +22,7 @@ export class RunDirectory {
   static async create(path: string, config: Readonly<Record<string, unknown>>): Promise<RunDirectory> {
     await mkdir(path, { recursive: true });
     const run = new RunDirectory(path);
-    await writeAtomically(join(path, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+    await writeFileAtomically(join(path, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
     await writeFile(join(path, HISTORY_FILE), '');
     return run;
   }
@@ -36,10 +37,4 @@ export class RunDirectory {
     await saveParameters(spec, parameters, dir);
     return dir;
   }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, file);
 }

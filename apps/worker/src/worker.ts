@@ -340,9 +340,3 @@ export class Worker {
     this.config.checkIn?.();
   }
 }
-
-/** Channel credentials from PEM files: none (plaintext), TLS (`ca`), or mTLS (`ca` + `cert` + `key`). */
-export function channelCredentials(tls: { ca: Buffer | null; cert: Buffer | null; key: Buffer | null } | null): grpc.ChannelCredentials {
-  if (!tls) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(tls.ca, tls.key, tls.cert);
-}

@@ -54,3 +54,4 @@ export const AUTHORIZATION_KEY = 'authorization';
 export { TENSOR_CHUNK_BYTES, type TensorChunk, TensorAssembly, tensorChunks } from './tensor-chunks.ts';
 export * from './vocabulary.ts';
 export { assertLittleEndianHost, float32Bytes, float32sOf } from './bytes.ts';
+export { type ClientTlsFiles, channelCredentials } from './client-credentials.ts';

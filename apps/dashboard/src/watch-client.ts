@@ -15,7 +15,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { MESSAGE_SIZE_OPTIONS, kfkdProto, tokenMetadata } from '@kfkd/proto';
 import type { CoordinatorClient, WatchEvent__Output } from '@kfkd/proto';
-import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from './shared/backoff.ts';
+import { type BackoffOptions, backoffDelay } from '@kfkd/runtime/backoff';
+import { DEFAULT_BACKOFF } from './shared/reconnect-delays.ts';
 import type { DashboardEvent, LinkView } from './shared/contract.ts';
 import { eventOf } from './wire.ts';
 
@@ -102,9 +103,4 @@ export class WatchClient {
   private link(status: LinkView['status'], detail: string): void {
     this.options.onEvent({ kind: 'link', link: { status, coordinator: this.options.coordinator, detail, sinceMs: Date.now() } });
   }
-}
-
-/** Plaintext, or TLS trusting `ca` (with a client certificate for mTLS). */
-export function watchCredentials(tls: { ca: Buffer; cert: Buffer | null; key: Buffer | null } | null): grpc.ChannelCredentials {
-  return tls ? grpc.credentials.createSsl(tls.ca, tls.key, tls.cert) : grpc.credentials.createInsecure();
 }

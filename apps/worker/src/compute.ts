@@ -4,7 +4,8 @@
  * comes from its position in the global batch, its flip from the task.
  */
 import { type GradientComputer, sampleDropoutSeed } from '@kfkd/model';
-import type { PartName, ShardStore } from './shard-store.ts';
+import type { PartName } from '@kfkd/proto';
+import type { ShardStore } from './shard-store.ts';
 
 export interface TaskInput {
   readonly part: PartName;

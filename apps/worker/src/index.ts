@@ -1,5 +1,7 @@
 /** @kfkd/worker: a worker of distributed training over gRPC. */
-export { WORKER_CHANNEL_OPTIONS, Worker, channelCredentials, type WorkerConfig, type WorkerState } from './worker.ts';
+export { WORKER_CHANNEL_OPTIONS, Worker, type WorkerConfig, type WorkerState } from './worker.ts';
+// The one client TLS set-up (also the dashboard's); re-exported for the cli.
+export { channelCredentials } from '@kfkd/proto';
 export { gradientCompute, type TaskCompute, type TaskInput, type TaskOutput } from './compute.ts';
 export { type ComputedTask, WorkerMetrics, type WorkerIdentity } from './metrics.ts';
 export { Backoff } from './reconnect.ts';

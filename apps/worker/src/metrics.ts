@@ -5,7 +5,7 @@
  * backend and device appear only on the info series.
  */
 import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry, createRegistry } from '@kfkd/metrics';
-import type { PartName } from './shard-store.ts';
+import type { PartName } from '@kfkd/proto';
 
 export interface WorkerIdentity {
   readonly id: string;

@@ -3,14 +3,13 @@
  * training and validation rows, by their index in the coordinator's parts.
  */
 import { IMAGE_PIXELS } from '@kfkd/data';
+import type { PartName } from '@kfkd/proto';
 import { MissingRowsError } from './errors.ts';
 
 interface Row {
   readonly pixels: Uint8Array;
   readonly targets: Float32Array;
 }
-
-export type PartName = 'train' | 'valid';
 
 export class ShardStore {
   private readonly parts: Record<PartName, Map<number, Row>> = { train: new Map(), valid: new Map() };

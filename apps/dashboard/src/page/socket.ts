@@ -1,5 +1,6 @@
 /** The page's transport: a WebSocket to the dashboard that reopens itself with backoff. */
-import { backoffDelay } from '../shared/backoff.ts';
+import { backoffDelay } from '@kfkd/runtime/backoff';
+import { DEFAULT_BACKOFF } from '../shared/reconnect-delays.ts';
 import { SOCKET_PATH, type ServerMessage } from '../shared/contract.ts';
 
 export type SocketStatus = { readonly open: true } | { readonly open: false; readonly attempt: number; readonly retryInMs: number; readonly everOpened: boolean };
@@ -17,7 +18,7 @@ export function connectSocket(onMessage: (message: ServerMessage) => void, onSta
     };
     socket.onmessage = (e: MessageEvent<string>) => onMessage(JSON.parse(e.data) as ServerMessage);
     socket.onclose = () => {
-      const retryInMs = backoffDelay(attempt++);
+      const retryInMs = backoffDelay(attempt++, DEFAULT_BACKOFF);
       onStatus({ open: false, attempt, retryInMs, everOpened });
       setTimeout(open, retryInMs);
     };

@@ -3,8 +3,15 @@
  * state looks like and the messages on the WebSocket. Plain JSON; both sides
  * import it (the page with `import type` and the pure reducer in state.ts).
  */
-// Types only: the page bundle must not pull in the model library (tfjs).
+// Types only: the page bundle must not pull in the model library (tfjs) or gRPC.
 import type { EpochRecord } from '@kfkd/model/history';
+import type { LeaveReason, RunEndReason, WorkerState } from '@kfkd/proto';
+
+/**
+ * A value of the wire's vocabulary (kfkd.proto sends these as strings), or
+ * one this dashboard does not know yet (a newer coordinator): shown as it came.
+ */
+export type WireName<Known extends string> = Known | (string & Record<never, never>);
 
 /** The run being trained (from the coordinator's RunInfo). */
 export interface RunView {
@@ -42,7 +49,7 @@ export interface WorkerView {
   readonly host: string;
   readonly backend: string;
   readonly device: string;
-  readonly state: string;
+  readonly state: WireName<WorkerState>;
   readonly samplesPerSecond: number;
   readonly lastTaskSeconds: number;
   readonly lastHeartbeatMs: number;
@@ -79,7 +86,7 @@ export interface DashboardState {
   readonly workers: readonly WorkerView[];
   readonly predictions: PredictionsView | null;
   /** Why the run ended; null while it runs. */
-  readonly finished: { readonly reason: string; readonly atMs: number } | null;
+  readonly finished: { readonly reason: WireName<RunEndReason>; readonly atMs: number } | null;
   /** True between a run's first event and the end of its replay. */
   readonly replaying: boolean;
 }
@@ -90,10 +97,10 @@ export type DashboardEvent =
   | { readonly kind: 'epoch'; readonly epoch: EpochView }
   | { readonly kind: 'step'; readonly step: StepView }
   | { readonly kind: 'worker'; readonly worker: WorkerView }
-  | { readonly kind: 'worker-gone'; readonly id: string; readonly session: number; readonly reason: string }
+  | { readonly kind: 'worker-gone'; readonly id: string; readonly session: number; readonly reason: WireName<LeaveReason> }
   | { readonly kind: 'predictions'; readonly predictions: PredictionsView }
   | { readonly kind: 'replay-done' }
-  | { readonly kind: 'finished'; readonly reason: string; readonly atMs: number };
+  | { readonly kind: 'finished'; readonly reason: WireName<RunEndReason>; readonly atMs: number };
 
 /** Server to page: the whole state once on connect, then every event. */
 export type ServerMessage = { readonly type: 'state'; readonly state: DashboardState } | { readonly type: 'event'; readonly event: DashboardEvent };

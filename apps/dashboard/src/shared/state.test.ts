@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DashboardEvent, EpochView, LinkView, RunView, WorkerView } from './contract.ts';
 import { applyEvent, emptyState, runTiming } from './state.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@kfkd/runtime/backoff';
 
 const link: LinkView = { status: 'connecting', coordinator: 'c:1', detail: '', sinceMs: 0 };
 const run: RunView = { net: 'net1', data: 'd.csv', trainRows: 100, validRows: 25, batchSize: 32, maxEpochs: 10, stepsPerEpoch: 4, parameterCount: 9, flip: false, startedAtMs: 1000 };

@@ -1,0 +1,335 @@
+/**
+ * One session of a worker with its coordinator (one Join stream), as a state
+ * machine driven by the coordinator's commands, the results of the work they
+ * start, heartbeats and the stream's end. It knows nothing of gRPC: the
+ * stream layer (worker.ts) feeds it, and it acts through a SessionLink.
+ *
+ * States:
+ * - awaiting-welcome: Join sent; nothing held. Shards, parameters and tasks
+ *                     are ignored (the coordinator sends none before its
+ *                     welcome).
+ * - joined:           welcomed: holds the session's identity, the net's
+ *                     compute, the shard and the parameter vector being
+ *                     assembled; computes tasks and sends their results.
+ * - training-over:    the coordinator said training is over; work already
+ *                     received still runs, and the stream's end ends the
+ *                     session as finished.
+ * - abandoned:        this worker gave the session up (unusable command, a
+ *                     failed task, heartbeats refused or failing): the stream
+ *                     is cancelled and nothing more is computed or sent.
+ * - ended:            the outcome (`ended`) is known; every later input is
+ *                     ignored.
+ *
+ * Shard updates, parameter chunks and tasks are handled one at a time in
+ * their order of arrival (a task waits for its result to be sent); the
+ * welcome, the end of training and the stream's end act at once.
+ */
+import { type NetSpec } from '@kfkd/model';
+import {
+  type Command__Output,
+  type ParameterChunk__Output,
+  type ShardUpdate__Output,
+  type TaskResult,
+  type Task__Output,
+  TensorAssembly,
+  type Welcome__Output,
+  float32sOf,
+  partFromWire,
+} from '@kfkd/proto';
+import type { LogFields, Logger } from '@kfkd/runtime';
+import type { TaskCompute } from './compute.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { ShardStore } from './shard-store.ts';
+
+/** A failed call or stream, by its gRPC status name (e.g. 'UNAVAILABLE'). */
+export interface CallError {
+  readonly code: string;
+  readonly details: string;
+}
+
+export type SessionEnd = { readonly kind: 'finished' } | { readonly kind: 'stopped' } | { readonly kind: 'error'; readonly error: CallError; readonly welcomed: boolean };
+
+/** What the session does to the coordinator (worker.ts implements it over gRPC). */
+export interface SessionLink {
+  /** Sends a task's result and its gradient (null for validation); resolves with the refusal, or null once accepted. */
+  report(result: TaskResult, gradient: Float32Array | null): Promise<CallError | null>;
+  /** One heartbeat; resolves with its failure, or null. */
+  heartbeat(session: SessionIdentity): Promise<CallError | null>;
+  /** Cancels the Join stream; its end (CANCELLED) follows. */
+  cancel(): void;
+}
+
+export interface SessionIdentity {
+  readonly workerId: string;
+  readonly session: number;
+  readonly generation: number;
+}
+
+export interface SessionDeps {
+  readonly link: SessionLink;
+  /** The compute for a welcome's net (cached across sessions). @throws when the net is unusable */
+  readonly computeFor: (specJson: string) => { readonly compute: TaskCompute; readonly spec: NetSpec };
+  readonly log: Logger;
+  readonly metrics?: WorkerMetrics;
+  /** The liveness heartbeat: progress was made, or readiness may have changed. */
+  readonly checkIn?: () => void;
+  /** Told when the coordinator welcomes the session, before the 'joined' line. */
+  readonly onWelcome: () => void;
+  /** Told of every result the coordinator accepted. */
+  readonly onAccepted: () => void;
+  /** Calls `tick` every `ms` until the returned function is called (heartbeats; a fake in tests). */
+  readonly every?: (ms: number, tick: () => void) => () => void;
+}
+
+/** Heartbeats that fail in a row before the worker gives the session up. */
+export const HEARTBEAT_FAILURES = 3;
+
+/** What a welcomed session holds. */
+interface Joined {
+  readonly identity: SessionIdentity;
+  readonly compute: TaskCompute;
+  readonly shard: ShardStore;
+  readonly parameterCount: number;
+  /** The parameter vector being received or last received, in one buffer reused across versions. */
+  parameters: { version: number; assembly: TensorAssembly } | null;
+  /** The complete version held (readiness), if any. */
+  heldVersion: number | null;
+  /** Parameter bytes received since the last task (a metric). */
+  parameterBytes: number;
+  firstTaskSeen: boolean;
+  heartbeatFailures: number;
+  stopHeartbeats: () => void;
+}
+
+export type SessionState =
+  | { readonly name: 'awaiting-welcome' }
+  | { readonly name: 'joined'; readonly joined: Joined }
+  | { readonly name: 'training-over'; readonly joined: Joined | null }
+  | { readonly name: 'abandoned'; readonly welcomed: boolean }
+  | { readonly name: 'ended'; readonly end: SessionEnd };
+
+const everyInterval = (ms: number, tick: () => void): (() => void) => {
+  const timer = setInterval(tick, ms);
+  return () => clearInterval(timer);
+};
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class WorkerSession {
+  private current: SessionState = { name: 'awaiting-welcome' };
+  private stopping = false;
+  private work: Promise<void> = Promise.resolve();
+  private resolveEnd!: (end: SessionEnd) => void;
+  /** How the session ended; resolves once. */
+  readonly ended: Promise<SessionEnd> = new Promise((resolve) => (this.resolveEnd = resolve));
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  /** The complete parameter version this session holds, if any (readiness). */
+  get heldParameters(): number | null {
+    const state = this.current;
+    return (state.name === 'joined' || state.name === 'training-over') && state.joined ? state.joined.heldVersion : null;
+  }
+
+  /** Resolves when the shards, parameters and tasks received so far have been handled. */
+  settled(): Promise<void> {
+    return this.work;
+  }
+
+  /** A command of the Join stream. */
+  receive(command: Command__Output): void {
+    if (this.current.name === 'ended') return;
+    switch (command.command) {
+      case 'welcome':
+        return this.welcome(command.welcome!);
+      case 'shard': {
+        const update = command.shard!;
+        this.deps.metrics?.shardReceived(update.pixels.byteLength + update.targets.byteLength);
+        return this.enqueue((joined) => this.updateShard(joined, update));
+      }
+      case 'parameters': {
+        const chunk = command.parameters!;
+        return this.enqueue((joined) => this.receiveParameters(joined, chunk));
+      }
+      case 'task': {
+        const task = command.task!;
+        return this.enqueue((joined) => this.runTask(joined, task));
+      }
+      case 'finished':
+        this.deps.log.info('training is over', { reason: command.finished!.reason });
+        if (this.current.name === 'awaiting-welcome' || this.current.name === 'joined') {
+          this.current = { name: 'training-over', joined: this.current.name === 'joined' ? this.current.joined : null };
+        }
+        return;
+    }
+  }
+
+  /** The worker is shutting down: cancel the stream, whose end then reads as stopped. */
+  stop(): void {
+    this.stopping = true;
+    this.deps.link.cancel();
+  }
+
+  /** The stream failed (a cancel of ours included). */
+  streamFailed(error: CallError): void {
+    if (this.stopping && error.code === 'CANCELLED') return this.end({ kind: 'stopped' });
+    this.end({ kind: 'error', error, welcomed: this.welcomed() });
+  }
+
+  /** The coordinator ended the stream. */
+  streamEnded(): void {
+    if (this.current.name === 'training-over') this.end({ kind: 'finished' });
+    else if (this.stopping) this.end({ kind: 'stopped' });
+    else this.end({ kind: 'error', error: { code: 'UNAVAILABLE', details: 'stream ended' }, welcomed: this.welcomed() });
+  }
+
+  private welcome(w: Welcome__Output): void {
+    if (this.current.name !== 'awaiting-welcome') return;
+    let net;
+    try {
+      net = this.deps.computeFor(w.specJson);
+    } catch (error) {
+      return this.abandon('unusable net from the coordinator', { error: messageOf(error) });
+    }
+    const identity: SessionIdentity = { workerId: w.workerId, session: w.session, generation: w.generation };
+    const joined: Joined = {
+      identity,
+      compute: net.compute,
+      shard: new ShardStore(net.spec.outputs),
+      parameterCount: w.parameterCount,
+      parameters: null,
+      heldVersion: null,
+      parameterBytes: 0,
+      firstTaskSeen: false,
+      heartbeatFailures: 0,
+      stopHeartbeats: () => {},
+    };
+    this.current = { name: 'joined', joined };
+    this.deps.metrics?.sessionBegun();
+    this.deps.onWelcome();
+    this.deps.log.info('joined', { worker: w.workerId, session: w.session, generation: w.generation, net: net.spec.name, parameters: w.parameterCount });
+    joined.stopHeartbeats = (this.deps.every ?? everyInterval)(w.heartbeatIntervalMs, () => void this.heartbeat(joined));
+  }
+
+  private async heartbeat(joined: Joined): Promise<void> {
+    const error = await this.deps.link.heartbeat(joined.identity);
+    if (this.current.name === 'ended' || this.current.name === 'abandoned') return;
+    if (!error) {
+      joined.heartbeatFailures = 0;
+      return;
+    }
+    if (error.code === 'FAILED_PRECONDITION' || error.code === 'UNAUTHENTICATED') return this.abandon('heartbeat refused', { details: error.details });
+    // Heartbeats can time out while a long task blocks this process: only several in a row count.
+    if (++joined.heartbeatFailures >= HEARTBEAT_FAILURES) this.abandon('coordinator unreachable', { details: error.details });
+  }
+
+  /** Queues work that needs a welcomed session; it is skipped in any other state when its turn comes. */
+  private enqueue(step: (joined: Joined) => void | Promise<void>): void {
+    this.work = this.work.then(() => {
+      const state = this.current;
+      if ((state.name === 'joined' || state.name === 'training-over') && state.joined) return step(state.joined);
+    });
+  }
+
+  private updateShard(joined: Joined, update: ShardUpdate__Output): void {
+    // Anything but PART_VALID reads as train, as it always has (the coordinator never sends PART_UNSPECIFIED).
+    const part = partFromWire(update.part) ?? 'train';
+    try {
+      joined.shard.drop(part, update.dropRows);
+      if (update.addRows.length > 0) joined.shard.add(part, update.addRows, update.pixels, float32sOf(update.targets) ?? new Float32Array(0));
+    } catch (error) {
+      this.abandon('unusable shard update', { error: messageOf(error) });
+    }
+  }
+
+  private receiveParameters(joined: Joined, chunk: ParameterChunk__Output): void {
+    let parameters = joined.parameters;
+    if (!parameters || parameters.version !== chunk.version) {
+      // A new version starts at value 0 and overwrites the buffer of the previous one.
+      parameters = { version: chunk.version, assembly: new TensorAssembly(parameters?.assembly.destination ?? new Float32Array(joined.parameterCount)) };
+      joined.parameters = parameters;
+    }
+    const problem = parameters.assembly.add(chunk.offset, chunk.values);
+    if (problem) return this.abandon('unusable parameters from the coordinator', { version: chunk.version, problem });
+    joined.parameterBytes += chunk.values.byteLength;
+    if (parameters.assembly.complete && joined.heldVersion !== chunk.version) {
+      joined.heldVersion = chunk.version;
+      this.deps.checkIn?.();
+    }
+  }
+
+  private async runTask(joined: Joined, task: Task__Output): Promise<void> {
+    const { log, metrics } = this.deps;
+    if (!joined.firstTaskSeen) {
+      joined.firstTaskSeen = true;
+      log.info('first task of the session', { session: joined.identity.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
+    }
+    const received = joined.parameters;
+    if (!received || received.version !== task.parametersVersion || !received.assembly.complete) {
+      return this.abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: received?.version ?? 0, values: received?.assembly.received ?? 0 });
+    }
+    // As for shards: anything but PART_VALID reads as train.
+    const part = partFromWire(task.part) ?? 'train';
+    let out;
+    const started = performance.now();
+    try {
+      out = joined.compute({ part, parameters: received.assembly.destination, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, joined.shard);
+    } catch (error) {
+      return this.abandon('task failed', { task: task.taskId, error: messageOf(error) });
+    }
+    metrics?.taskComputed({
+      part,
+      epoch: task.epoch,
+      step: task.step,
+      rows: out.count,
+      lossSum: out.lossSum,
+      seconds: (performance.now() - started) / 1000,
+      parameterBytes: joined.parameterBytes,
+      gradientBytes: out.gradSum?.byteLength ?? 0,
+    });
+    joined.parameterBytes = 0;
+    this.deps.checkIn?.();
+    const { workerId, session } = joined.identity;
+    const refused = await this.deps.link.report(
+      { workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: out.lossSum, count: out.count },
+      out.gradSum,
+    );
+    if (refused) {
+      metrics?.resultRefused(refused.code);
+      log.warn('result refused', { task: task.taskId, code: refused.code, details: refused.details });
+    } else this.deps.onAccepted();
+  }
+
+  /** Gives the session up: says why, and cancels the stream. */
+  private abandon(why: string, fields: LogFields): void {
+    if (this.current.name === 'ended' || this.current.name === 'abandoned') return;
+    this.deps.log.error(why, fields);
+    this.stopHeartbeats();
+    this.current = { name: 'abandoned', welcomed: this.welcomed() };
+    this.deps.link.cancel();
+  }
+
+  private welcomed(): boolean {
+    const state = this.current;
+    if (state.name === 'joined') return true;
+    if (state.name === 'training-over') return state.joined !== null;
+    if (state.name === 'abandoned') return state.welcomed;
+    return false;
+  }
+
+  private stopHeartbeats(): void {
+    const state = this.current;
+    if ((state.name === 'joined' || state.name === 'training-over') && state.joined) state.joined.stopHeartbeats();
+  }
+
+  private end(end: SessionEnd): void {
+    if (this.current.name === 'ended') return;
+    this.stopHeartbeats();
+    this.current = { name: 'ended', end };
+    this.resolveEnd(end);
+  }
+}

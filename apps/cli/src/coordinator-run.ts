@@ -6,13 +6,26 @@ import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, completedRun,
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, saveParameters, selectBackend, type TrainerObserver } from '@kfkd/model';
 import { secondsToMs } from './cluster-flags.ts';
-import type { CoordinatorFlags } from './commands/coordinator.ts';
-import { coordinatorCredentials } from './credentials.ts';
+import { type CoordinatorCredentialFlags, coordinatorCredentials } from './credentials.ts';
 import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
-import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+import { type TrainingFlags, defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+
+/** The flags addCoordinatorFlags adds (commands/coordinator.ts), which `kfkd local` passes on to its coordinator. */
+export interface CoordinatorServiceFlags {
+  listen: string;
+  minWorkers: number;
+  stepTimeout: number;
+  heartbeatTimeout: number;
+  /** Where the coordinator serves its metrics ('off': nowhere); `kfkd local`'s workers get the next ports (metrics-endpoint.ts). */
+  metricsListen: string;
+  resumeFrom: 'latest' | 'previous';
+}
+
+/** What `kfkd coordinator` is given (its flags: commands/coordinator.ts). */
+export interface CoordinatorFlags extends TrainingFlags, CoordinatorCredentialFlags, CoordinatorServiceFlags {}
 
 /** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after a checkpoint (130/143). */
 export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode> {

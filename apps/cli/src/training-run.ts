@@ -14,11 +14,16 @@ import {
   train,
   type TrainerObserver,
 } from '@kfkd/model';
-import type { TrainFlags } from './commands/train.ts';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { progressLine } from './progress.ts';
 import { onInterrupt } from './signals.ts';
-import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+import { type TrainingFlags, defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+
+/** What `kfkd train` is given (its flags: commands/train.ts). */
+export interface TrainFlags extends TrainingFlags {
+  backend: BackendChoice;
+}
 
 /** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after the step in flight, saving what was learnt (130/143). */
 export async function runTraining(flags: TrainFlags): Promise<ExitCode> {

@@ -1,19 +1,11 @@
 import { Command, Option } from 'commander';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { type CoordinatorCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
+import type { CoordinatorFlags } from '../coordinator-run.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { envName, integerOption, numberOption, stringOption } from '../options.ts';
-import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
-
-export interface CoordinatorFlags extends TrainingFlags, CoordinatorCredentialFlags {
-  listen: string;
-  minWorkers: number;
-  stepTimeout: number;
-  heartbeatTimeout: number;
-  metricsListen: string;
-  resumeFrom: 'latest' | 'previous';
-}
+import { addTrainingFlags } from '../training-setup.ts';
 
 /** The flags of a coordinator beyond those of a training run (also used by `kfkd local`). */
 export function addCoordinatorFlags(command: Command, defaultListen: string, defaultMetricsListen: string): Command {

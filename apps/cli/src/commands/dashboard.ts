@@ -1,19 +1,9 @@
 import { Command, Option } from 'commander';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { type ClientCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { booleanOption, envName, stringOption } from '../options.ts';
-
-export interface DashboardFlags extends ClientCredentialFlags {
-  coordinator: string;
-  listen: string;
-  /** Host names a proxy or ingress serves the page under (repeatable, or comma-separated). */
-  allowedHost: string[];
-  login?: boolean;
-  trustProxyHeader?: string;
-  cookieSecure?: boolean;
-  public?: boolean;
-}
+import type { DashboardFlags } from '../dashboard-run.ts';
 
 /** Where `kfkd dashboard` serves the page unless told otherwise. */
 export const DEFAULT_DASHBOARD_LISTEN = '127.0.0.1:8080';

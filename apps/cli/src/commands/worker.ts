@@ -1,19 +1,11 @@
 import { Command } from 'commander';
-import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { type ClientCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { numberOption, stringOption } from '../options.ts';
-
-export interface WorkerFlags extends ClientCredentialFlags {
-  coordinator: string;
-  backend: BackendChoice;
-  id?: string;
-  metricsListen: string;
-  livenessTimeout: number;
-}
+import type { WorkerFlags } from '../worker-run.ts';
 
 export function workerCommand(): Command {
   return new Command('worker')

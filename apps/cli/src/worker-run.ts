@@ -8,8 +8,9 @@ import { GradientComputer, selectBackend } from '@kfkd/model';
 import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfkd/worker';
+import { checkCoordinatorAddress } from './cluster-flags.ts';
 import { type ClientCredentialFlags, clientCredentials } from './credentials.ts';
-import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
+import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveWorkerMetrics } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
@@ -24,7 +25,7 @@ export interface WorkerFlags extends ClientCredentialFlags {
 
 export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
   preferThroughputGc();
-  if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
+  checkCoordinatorAddress(flags.coordinator);
   const id = flags.id ?? `${hostname()}-${process.pid}`;
   const log = stderrLogger(`worker ${id}`);
   const { tls, token } = await clientCredentials(flags, 'worker', log);

@@ -1,6 +1,7 @@
 /**
- * Flags of distributed training shared by `kfkd coordinator`, `kfkd worker`
- * and `kfkd local`: the shared token and TLS files.
+ * Flags of distributed training shared by `kfkd coordinator`, `kfkd worker`,
+ * `kfkd dashboard` and `kfkd local`: the shared token, TLS files and the
+ * coordinator's address.
  */
 import { readFile } from 'node:fs/promises';
 import type { Option } from 'commander';
@@ -25,6 +26,16 @@ export function tokenFileOption(of: 'client' | 'coordinator' = 'client'): Option
   return of === 'client'
     ? stringOption('--token-file <file>', `file whose first line is the token (default: $${TOKEN_ENV}, else the token file of --credentials)`)
     : stringOption('--token-file <file>', `the worker tokens accepted, one per line, re-read when the file changes (default: $${TOKEN_ENV}, else worker.tokens of --credentials)`);
+}
+
+/** --coordinator of a worker or dashboard. */
+export function coordinatorAddressOption(): Option {
+  return stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory();
+}
+
+/** Refuses a --coordinator that is not HOST:PORT, before anything connects. */
+export function checkCoordinatorAddress(address: string): void {
+  if (!/^.+:\d+$/.test(address)) throw new UsageError(`--coordinator must be HOST:PORT, got '${address}'`);
 }
 
 export function tlsKeyOption(): Option {

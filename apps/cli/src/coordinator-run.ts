@@ -4,15 +4,28 @@
  */
 import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
-import { EPOCH_TABLE_HEADER, epochTableRow, meanPredictorLoss, paramLayout, rmsePx, saveParameters, selectBackend, type TrainerObserver } from '@kfkd/model';
+import { paramLayout, saveParameters, selectBackend } from '@kfkd/model';
 import { secondsToMs } from './cluster-flags.ts';
-import type { CoordinatorFlags } from './commands/coordinator.ts';
-import { coordinatorCredentials } from './credentials.ts';
+import { type CoordinatorCredentialFlags, coordinatorCredentials } from './credentials.ts';
 import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
-import { progressLine } from './progress.ts';
-import { onInterrupt } from './signals.ts';
-import { defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+import { RunReport } from './run-report.ts';
+import { onInterrupt, quitAtOnceHint } from './signals.ts';
+import { type TrainingFlags, defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+
+/** The flags addCoordinatorFlags adds (commands/coordinator.ts), which `kfkd local` passes on to its coordinator. */
+export interface CoordinatorServiceFlags {
+  listen: string;
+  minWorkers: number;
+  stepTimeout: number;
+  heartbeatTimeout: number;
+  /** Where the coordinator serves its metrics ('off': nowhere); `kfkd local`'s workers get the next ports (metrics-endpoint.ts). */
+  metricsListen: string;
+  resumeFrom: 'latest' | 'previous';
+}
+
+/** What `kfkd coordinator` is given (its flags: commands/coordinator.ts). */
+export interface CoordinatorFlags extends TrainingFlags, CoordinatorCredentialFlags, CoordinatorServiceFlags {}
 
 /** Trains to the end (exit 0), or stops on SIGINT/SIGTERM after a checkpoint (130/143). */
 export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode> {
@@ -52,28 +65,9 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
     parameters: paramLayout(spec).size,
   });
 
-  const baseline = rmsePx(meanPredictorLoss(prepared));
-  console.log(
-    `training ${spec.name} on ${flags.data}: ${prepared.train.rows} train / ${prepared.valid.rows} valid rows ` +
-      `(of ${data.rows}; rows missing any of the net's ${spec.columns.length} columns are dropped), ` +
-      `${spec.training.maxEpochs} epochs, batch ${spec.training.batchSize}${spec.training.flip ? ', flips' : ''}, distributed`,
-  );
-  console.log(`run directory: ${runDir}\n`);
+  const report = new RunReport({ spec, dataFile: flags.data, prepared, runDir, distributed: true });
+  report.banner();
 
-  const progress = progressLine(process.stderr);
-  let headerShown = false;
-  const showHeader = (): void => {
-    if (!headerShown) console.log(EPOCH_TABLE_HEADER);
-    headerShown = true;
-  };
-  const table: TrainerObserver = {
-    onStep: ({ epoch, step, steps, stepLoss }) => progress.update(`epoch ${epoch}: step ${step + 1}/${steps}, batch loss ${stepLoss.toFixed(6)}`),
-    onEpoch: (record) => {
-      progress.clear();
-      showHeader();
-      console.log(epochTableRow(record));
-    },
-  };
   const metrics = new CoordinatorMetrics();
   const coordinator = new Coordinator({
     spec,
@@ -90,42 +84,30 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
     minWorkers: flags.minWorkers,
     taskTimeoutMs: secondsToMs(flags.stepTimeout),
     heartbeatTimeoutMs: secondsToMs(flags.heartbeatTimeout),
-    observers: [table],
+    observers: [report.observer],
     log,
     metrics,
-    onResume: (state) => {
-      console.log(`resuming from the checkpoint in ${runDir}: epoch ${state.epoch}, step ${state.step}`);
-      if (state.history.length > 0) showHeader();
-      for (const record of state.history) console.log(epochTableRow(record));
-    },
+    onResume: (state) => report.resumed(state),
   });
   // Ready (/readyz and /healthz 200) while workers can join; /livez 200 while this event loop answers.
   const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => coordinator.state === 'running');
   const interruption = onInterrupt((signal) => {
-    console.error(`\n${signal}: stopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once)`);
+    console.error(`\n${signal}: stopping after this step; a checkpoint is written and a restart with the same --run-dir resumes (${quitAtOnceHint(signal)} quits at once)`);
     coordinator.shutdown();
   });
   try {
     const { result, modelDir, alreadyFinished } = await coordinator.run();
-    progress.clear();
+    report.clearProgress();
     if (alreadyFinished) {
       console.log(`the run in ${runDir} is already complete; nothing to do. Model: ${modelDir}`);
       return EXIT_COMPLETE;
     }
-    const last = result.history.at(-1);
-    console.log('');
-    if (result.stopReason === 'early-stopping') console.log(`early stopping: best valid loss at epoch ${result.bestEpoch}, its weights restored`);
-    if (result.stopReason === 'aborted') console.log(`interrupted after ${result.history.length} complete epochs; checkpoint saved in ${runDir}`);
-    if (last) {
-      const final = result.stopReason === 'early-stopping' ? result.history[result.bestEpoch! - 1] : last;
-      console.log(`valid RMSE ${final.validRmsePx.toFixed(3)} px (mean-keypoint predictor: ${baseline.toFixed(3)} px)`);
-    }
-    console.log(`saved model to ${modelDir}`);
+    report.summary(result, modelDir);
     // Stopped by a signal before the end: not complete, whatever was saved.
     return result.stopReason === 'aborted' && interruption.signal ? interruptedExitCode(interruption.signal) : EXIT_COMPLETE;
   } catch (error) {
     if (error instanceof CoordinatorStoppedError && interruption.signal) {
-      progress.clear();
+      report.clearProgress();
       console.log(`\ninterrupted while waiting for workers; the last epoch's checkpoint in ${runDir} is kept`);
       return interruptedExitCode(interruption.signal);
     }

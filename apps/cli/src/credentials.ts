@@ -14,12 +14,12 @@
 import { access, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Option } from 'commander';
+import type { Command, Option } from 'commander';
 import type { TlsFiles } from '@kfkd/coordinator';
 import { TokenCheck, TokenFile, fixedTokens } from '@kfkd/coordinator/auth';
 import type { Logger } from '@kfkd/runtime';
 import { CREDENTIAL_FILES, type ClientRole, writeCredentials } from './certs.ts';
-import { TOKEN_ENV, readToken } from './cluster-flags.ts';
+import { TOKEN_ENV, readToken, tlsKeyOption, tokenFileOption } from './cluster-flags.ts';
 import { UsageError } from './failure.ts';
 import { booleanOption, stringOption } from './options.ts';
 
@@ -36,6 +36,17 @@ export function credentialsOption(role: 'coordinator' | ClientRole): Option {
 
 export function insecureOption(): Option {
   return booleanOption('--insecure', 'plaintext gRPC without certificates (tokens cross the network in clear): only on a trusted network');
+}
+
+/** The flags of ClientCredentialFlags, which clientCredentials() checks and reads: `kfkd worker` and `kfkd dashboard` (role viewer). */
+export function addClientCredentialFlags(command: Command, role: ClientRole): Command {
+  return command
+    .addOption(credentialsOption(role))
+    .addOption(insecureOption())
+    .addOption(tokenFileOption())
+    .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
+    .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
+    .addOption(tlsKeyOption());
 }
 
 /**

@@ -1,13 +1,25 @@
 /** `kfkd dashboard`: serves the page until SIGINT/SIGTERM (exit 130/143). */
 import { stderrLogger } from '@kfkd/runtime';
 import { Dashboard, isLoopback, watchCredentials } from '@kfkd/dashboard';
-import { clientCredentials } from './credentials.ts';
-import type { DashboardFlags } from './commands/dashboard.ts';
+import { checkCoordinatorAddress } from './cluster-flags.ts';
+import { type ClientCredentialFlags, clientCredentials } from './credentials.ts';
 import { type ExitCode, type StopSignal, UsageError, interruptedExitCode } from './failure.ts';
 import { onInterrupt } from './signals.ts';
 
+/** What `kfkd dashboard` is given (its flags: commands/dashboard.ts). */
+export interface DashboardFlags extends ClientCredentialFlags {
+  coordinator: string;
+  listen: string;
+  /** Host names a proxy or ingress serves the page under (repeatable, or comma-separated). */
+  allowedHost: string[];
+  login?: boolean;
+  trustProxyHeader?: string;
+  cookieSecure?: boolean;
+  public?: boolean;
+}
+
 export async function runDashboard(flags: DashboardFlags): Promise<ExitCode> {
-  if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
+  checkCoordinatorAddress(flags.coordinator);
   const listen = /^(.+):(\d+)$/.exec(flags.listen);
   if (!listen) throw new UsageError(`--listen must be HOST:PORT, got '${flags.listen}'`);
   const host = listen[1].replace(/^\[(.*)\]$/, '$1');

@@ -18,12 +18,25 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { TOKEN_ENV } from './cluster-flags.ts';
+import type { CoordinatorServiceFlags } from './coordinator-run.ts';
 import { envName } from './options.ts';
-import type { LocalFlags } from './commands/local.ts';
 import { ChildFailedError, EXIT_COMPLETE, EXIT_FAILED, type ExitCode, interruptedExitCode } from './failure.ts';
 import { localWorkerMetricsListen } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
+import type { TrainingFlags } from './training-setup.ts';
+
+/** What `kfkd local` is given (its flags: commands/local.ts). */
+export interface LocalFlags extends TrainingFlags, Omit<CoordinatorServiceFlags, 'minWorkers'> {
+  workers: number;
+  backend: BackendChoice;
+  /** Unless given, all the workers (commands/local.ts). */
+  minWorkers?: number;
+  /** false with --no-dashboard. */
+  dashboard: boolean;
+  dashboardListen: string;
+}
 
 const KFKD_BIN = fileURLToPath(new URL('../bin/kfkd.js', import.meta.url));
 

@@ -31,6 +31,11 @@ export function stringOption(flags: string, description: string, defaultValue?: 
   return defaultValue === undefined ? option : option.default(defaultValue);
 }
 
+/** An argParser for a repeatable flag of comma-separated names: each use adds its names, blanks dropped. */
+export function commaSeparatedList(raw: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
+}
+
 export function booleanOption(flags: string, description: string): Option {
   return new Option(flags, description).env(envName(longFlag(flags)));
 }

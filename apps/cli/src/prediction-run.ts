@@ -17,8 +17,19 @@ import {
   type PredictionTable,
 } from '@kfkd/data';
 import { GradientComputer, loadSavedParameters, selectBackend } from '@kfkd/model';
-import type { PredictFlags } from './commands/predict.ts';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { ensureParentDir } from './files.ts';
+
+/** What `kfkd predict` is given (its flags: commands/predict.ts). */
+export interface PredictFlags {
+  model: string;
+  data: string;
+  out: string;
+  lookup?: string;
+  submission?: string;
+  grid?: string;
+  backend: BackendChoice;
+}
 
 export async function runPrediction(flags: PredictFlags): Promise<void> {
   const backend = await selectBackend(flags.backend);

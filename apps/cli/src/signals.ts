@@ -13,6 +13,11 @@ export interface Interruption {
   dispose(): void;
 }
 
+/** How to quit at once after `signal` (a second one does, see onInterrupt), for the line saying what the first one does. */
+export function quitAtOnceHint(signal: StopSignal): string {
+  return signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal';
+}
+
 export function onInterrupt(stopGracefully: (signal: StopSignal) => void): Interruption {
   let received: StopSignal | null = null;
   const handler = (signal: StopSignal): void => {

@@ -5,17 +5,27 @@
  */
 import { hostname } from 'node:os';
 import { GradientComputer, selectBackend } from '@kfkd/model';
+import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { Worker, WorkerMetrics, channelCredentials, gradientCompute } from '@kfkd/worker';
-import { clientCredentials } from './credentials.ts';
-import type { WorkerFlags } from './commands/worker.ts';
-import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
+import { checkCoordinatorAddress } from './cluster-flags.ts';
+import { type ClientCredentialFlags, clientCredentials } from './credentials.ts';
+import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveWorkerMetrics } from './metrics-endpoint.ts';
 import { onInterrupt } from './signals.ts';
 
+/** What `kfkd worker` is given (its flags: commands/worker.ts). */
+export interface WorkerFlags extends ClientCredentialFlags {
+  coordinator: string;
+  backend: BackendChoice;
+  id?: string;
+  metricsListen: string;
+  livenessTimeout: number;
+}
+
 export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
   preferThroughputGc();
-  if (!/^.+:\d+$/.test(flags.coordinator)) throw new UsageError(`--coordinator must be HOST:PORT, got '${flags.coordinator}'`);
+  checkCoordinatorAddress(flags.coordinator);
   const id = flags.id ?? `${hostname()}-${process.pid}`;
   const log = stderrLogger(`worker ${id}`);
   const { tls, token } = await clientCredentials(flags, 'worker', log);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_DAYS, writeCredentials } from '../certs.ts';
-import { booleanOption, integerOption, stringOption } from '../options.ts';
+import { booleanOption, commaSeparatedList, integerOption, stringOption } from '../options.ts';
 
 interface CertsFlags {
   out: string;
@@ -21,7 +21,7 @@ export function certsCommand(): Command {
     .addOption(
       stringOption('--san <names>', "the coordinator's host names and IP addresses, comma separated (repeatable), as workers and dashboards will address it")
         .makeOptionMandatory()
-        .argParser((raw: string, previous: string[] | undefined) => [...(previous ?? []), ...raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)]),
+        .argParser(commaSeparatedList),
     )
     .addOption(integerOption('--days <n>', 'validity of the certificates, in days', DEFAULT_DAYS, 1))
     .addOption(booleanOption('--force', 'replace --out if it exists'))

@@ -1,19 +1,11 @@
 import { Command, Option } from 'commander';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { type CoordinatorCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
+import { credentialsOption, insecureOption } from '../credentials.ts';
+import type { CoordinatorFlags } from '../coordinator-run.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { envName, integerOption, numberOption, stringOption } from '../options.ts';
-import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
-
-export interface CoordinatorFlags extends TrainingFlags, CoordinatorCredentialFlags {
-  listen: string;
-  minWorkers: number;
-  stepTimeout: number;
-  heartbeatTimeout: number;
-  metricsListen: string;
-  resumeFrom: 'latest' | 'previous';
-}
+import { commaSeparatedList, envName, integerOption, numberOption, stringOption } from '../options.ts';
+import { addTrainingFlags } from '../training-setup.ts';
 
 /** The flags of a coordinator beyond those of a training run (also used by `kfkd local`). */
 export function addCoordinatorFlags(command: Command, defaultListen: string, defaultMetricsListen: string): Command {
@@ -55,9 +47,7 @@ export function coordinatorCommand(): Command {
     .addOption(credentialsOption('coordinator'))
     .addOption(insecureOption())
     .addOption(
-      stringOption('--tls-san <names>', 'without --credentials: extra host names or IP addresses of the certificate made on first start, comma separated (localhost, 127.0.0.1 and the host name are always in)').argParser(
-        (raw: string, previous: string[] | undefined) => [...(previous ?? []), ...raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)],
-      ),
+      stringOption('--tls-san <names>', 'without --credentials: extra host names or IP addresses of the certificate made on first start, comma separated (localhost, 127.0.0.1 and the host name are always in)').argParser(commaSeparatedList),
     )
     .addOption(tokenFileOption('coordinator'))
     .addOption(stringOption('--viewer-token-file <file>', 'the viewer tokens accepted (Watch only), one per line, re-read when the file changes (default: viewer.tokens of --credentials)'))

@@ -1,25 +1,15 @@
-import { Command, Option } from 'commander';
-import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { type ClientCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
+import { Command } from 'commander';
+import { coordinatorAddressOption } from '../cluster-flags.ts';
+import { addClientCredentialFlags } from '../credentials.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { booleanOption, envName, stringOption } from '../options.ts';
-
-export interface DashboardFlags extends ClientCredentialFlags {
-  coordinator: string;
-  listen: string;
-  /** Host names a proxy or ingress serves the page under (repeatable, or comma-separated). */
-  allowedHost: string[];
-  login?: boolean;
-  trustProxyHeader?: string;
-  cookieSecure?: boolean;
-  public?: boolean;
-}
+import { booleanOption, commaSeparatedList, stringOption } from '../options.ts';
+import type { DashboardFlags } from '../dashboard-run.ts';
 
 /** Where `kfkd dashboard` serves the page unless told otherwise. */
 export const DEFAULT_DASHBOARD_LISTEN = '127.0.0.1:8080';
 
 export function dashboardCommand(): Command {
-  return new Command('dashboard')
+  const command = new Command('dashboard')
     .description(
       "Serve the live training dashboard (epoch table, loss curves, workers, predicted faces) from a coordinator's Watch stream. " +
         'Read-only; binds to localhost unless --listen says otherwise; reconnects to the coordinator by itself. ' +
@@ -27,18 +17,12 @@ export function dashboardCommand(): Command {
         'Connects over TLS with the viewer credentials (--credentials DIR/viewer: a viewer token may only watch), or --insecure for plaintext; ' +
         'with --login, browsers sign in with the same viewer token.',
     )
-    .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
-    .addOption(stringOption('--listen <host:port>', 'where browsers connect (port 0: any free port, printed at start)', DEFAULT_DASHBOARD_LISTEN))
-    .addOption(credentialsOption('viewer'))
-    .addOption(insecureOption())
-    .addOption(tokenFileOption())
-    .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
-    .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
-    .addOption(tlsKeyOption())
+    .addOption(coordinatorAddressOption())
+    .addOption(stringOption('--listen <host:port>', 'where browsers connect (port 0: any free port, printed at start)', DEFAULT_DASHBOARD_LISTEN));
+  return addClientCredentialFlags(command, 'viewer')
     .addOption(
-      new Option('--allowed-host <name>', 'a host name the page is served under besides the --listen address (a proxy or ingress); repeatable or comma-separated')
-        .env(envName('--allowed-host'))
-        .argParser((raw: string, previous: string[] | undefined) => [...(previous ?? []), ...raw.split(',').map((n) => n.trim()).filter((n) => n !== '')])
+      stringOption('--allowed-host <name>', 'a host name the page is served under besides the --listen address (a proxy or ingress); repeatable or comma-separated')
+        .argParser(commaSeparatedList)
         .default([]),
     )
     .addOption(booleanOption('--login', "viewers sign in with the dashboard's token through a form (a session cookie follows)"))

@@ -1,25 +1,10 @@
 import { Command, Option } from 'commander';
-import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { integerOption, stringOption } from '../options.ts';
-import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
+import { addTrainingFlags } from '../training-setup.ts';
+import type { LocalFlags } from '../local-run.ts';
 import { addCoordinatorFlags } from './coordinator.ts';
-
-export interface LocalFlags extends TrainingFlags {
-  workers: number;
-  backend: BackendChoice;
-  listen: string;
-  minWorkers?: number;
-  stepTimeout: number;
-  heartbeatTimeout: number;
-  /** false with --no-dashboard. */
-  dashboard: boolean;
-  dashboardListen: string;
-  /** The coordinator's; workers get the next ports (see metrics-endpoint.ts). */
-  metricsListen: string;
-  resumeFrom: 'latest' | 'previous';
-}
 
 export function localCommand(): Command {
   const command = addTrainingFlags(

@@ -1,18 +1,8 @@
 import { Command } from 'commander';
-import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { UsageError } from '../failure.ts';
 import { stringOption } from '../options.ts';
-
-export interface PredictFlags {
-  model: string;
-  data: string;
-  out: string;
-  lookup?: string;
-  submission?: string;
-  grid?: string;
-  backend: BackendChoice;
-}
+import type { PredictFlags } from '../prediction-run.ts';
 
 export function predictCommand(): Command {
   return new Command('predict')

@@ -1,12 +1,8 @@
 import { Command } from 'commander';
-import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { type TrainingFlags, addTrainingFlags } from '../training-setup.ts';
-
-export interface TrainFlags extends TrainingFlags {
-  backend: BackendChoice;
-}
+import { addTrainingFlags } from '../training-setup.ts';
+import type { TrainFlags } from '../training-run.ts';
 
 export function trainCommand(): Command {
   return addTrainingFlags(

@@ -1,22 +1,14 @@
 import { Command } from 'commander';
-import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { backendOption } from '../backend-flag.ts';
-import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { type ClientCredentialFlags, credentialsOption, insecureOption } from '../credentials.ts';
+import { coordinatorAddressOption } from '../cluster-flags.ts';
+import { addClientCredentialFlags } from '../credentials.ts';
 import { WORKER_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
 import { numberOption, stringOption } from '../options.ts';
-
-export interface WorkerFlags extends ClientCredentialFlags {
-  coordinator: string;
-  backend: BackendChoice;
-  id?: string;
-  metricsListen: string;
-  livenessTimeout: number;
-}
+import type { WorkerFlags } from '../worker-run.ts';
 
 export function workerCommand(): Command {
-  return new Command('worker')
+  const command = new Command('worker')
     .description(
       'Compute gradients for a coordinator (`kfkd coordinator`): join it, receive a shard of the data, compute the tasks it sends, ' +
         'and reconnect with backoff when it goes away or is not up yet. The worker exits 0 when the coordinator says the run is over; ' +
@@ -25,15 +17,10 @@ export function workerCommand(): Command {
         'Run one worker per GPU, each with its own CUDA_VISIBLE_DEVICES ' +
         '(e.g. CUDA_VISIBLE_DEVICES=1 kfkd worker --coordinator host:50051 --backend tensorflow-gpu --credentials worker --id host-gpu1).',
     )
-    .addOption(stringOption('--coordinator <host:port>', 'address of the coordinator').makeOptionMandatory())
+    .addOption(coordinatorAddressOption())
     .addOption(backendOption())
-    .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'))
-    .addOption(credentialsOption('worker'))
-    .addOption(insecureOption())
-    .addOption(tokenFileOption())
-    .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
-    .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
-    .addOption(tlsKeyOption())
+    .addOption(stringOption('--id <name>', 'stable name of this worker (default: <hostname>-<pid>)'));
+  return addClientCredentialFlags(command, 'worker')
     .addOption(metricsListenOption(WORKER_METRICS_LISTEN))
     .addOption(
       numberOption(

@@ -1,5 +1,5 @@
 /** Test helpers of the coordinator (not exported from the package). */
-import { type Command, type TaskResult__Output, type TensorChunk, tensorChunks } from '@kfkd/proto';
+import { type Command, type TaskResult__Output, type TensorChunk, partToWire, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import type { Clock, Timer } from './clock.ts';
 import { type PoolOptions, type ReportOutcome, WorkerPool } from './pool.ts';
@@ -111,7 +111,7 @@ export function fakeCluster(options: Partial<Pick<PoolOptions, 'minWorkers' | 's
     deliverReport(
       pool,
       { workerId: worker.id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: task.rows!.length, count: task.rows!.length },
-      chunksOf(task.part === 'PART_TRAIN' ? new Float32Array(parameterCount).fill(1) : null),
+      chunksOf(task.part === partToWire('train') ? new Float32Array(parameterCount).fill(1) : null),
     );
   const join = (id: string, answering = true): FakeWorker => {
     const worker: FakeWorker = { id, sent: [], session: 0, answering, closed: null, tasks: [] };

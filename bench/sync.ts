@@ -132,7 +132,7 @@ async function grpcRig(spec: ReturnType<typeof netSpec>, count: number, batch: n
     sourceRows: rows,
   };
   const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
-  const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, taskTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
+  const pool = new WorkerPool({ data, specJson: JSON.stringify(spec), parameterCount: count, minWorkers: workers, stepTimeoutMs: 60_000, heartbeatTimeoutMs: 60_000, log: quiet });
   const service = new CoordinatorService(pool, new TokenCheck('bench'), quiet);
   const { server, port } = await startServer('127.0.0.1:0', await serverCredentials(null), (s, sessions) => service.addToServer(s, sessions));
   const children = Array.from({ length: workers }, (_, i) => child('./sync-worker.ts', [String(port), `w${i}`]));

@@ -82,7 +82,7 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
     tokens,
     tls,
     minWorkers: flags.minWorkers,
-    taskTimeoutMs: secondsToMs(flags.stepTimeout),
+    stepTimeoutMs: secondsToMs(flags.stepTimeout),
     heartbeatTimeoutMs: secondsToMs(flags.heartbeatTimeout),
     observers: [report.observer],
     log,

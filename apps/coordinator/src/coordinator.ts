@@ -17,8 +17,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { MODEL_DIR, RunDirectory, finishedBy, hyperparametersForEpoch, saveParameters, stepsPerEpoch, type NetSpec, type TrainerObserver, type TrainerState, type TrainingData, type TrainingResult, train } from '@kfkd/model';
 import type { TokenCheck } from './auth.ts';
+import { type Clock, type Timer, realClock } from './clock.ts';
 import { isModelSaved } from './completed-run.ts';
 import { type ResumeFrom, type RunIdentity, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from './defaults.ts';
 import { CoordinatorConfigError, CoordinatorStoppedError } from './errors.ts';
 import type { Logger } from '@kfkd/runtime';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -58,10 +60,12 @@ export interface CoordinatorConfig {
   readonly tls: TlsFiles | null;
   /** Training waits while fewer workers are connected (default 1). */
   readonly minWorkers?: number;
-  /** A task not answered within this time drops its worker (default 120 s). */
-  readonly taskTimeoutMs?: number;
-  /** An idle worker silent for this long is dropped (default 30 s). */
+  /** A task not answered within this time drops its worker (`--step-timeout`; default DEFAULT_STEP_TIMEOUT_MS, 120 s). */
+  readonly stepTimeoutMs?: number;
+  /** An idle worker silent for this long is dropped (default DEFAULT_HEARTBEAT_TIMEOUT_MS, 30 s). */
   readonly heartbeatTimeoutMs?: number;
+  /** Task deadlines, heartbeat checks and the shutdown timer (default: the real clock). */
+  readonly clock?: Clock;
   readonly observers?: readonly TrainerObserver[];
   readonly log: Logger;
   /** Prometheus metrics to report to (served by the caller). */
@@ -95,6 +99,14 @@ export class Coordinator {
 
   constructor(private readonly config: CoordinatorConfig) {}
 
+  private get clock(): Clock {
+    return this.config.clock ?? realClock;
+  }
+
+  private get stepTimeoutMs(): number {
+    return this.config.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  }
+
   get state(): CoordinatorState {
     return this.currentState;
   }
@@ -104,7 +116,7 @@ export class Coordinator {
     if (this.currentState !== 'created') throw new Error(`run() called in state ${this.currentState}`);
     this.transition('starting');
     let server: grpc.Server | null = null;
-    let heartbeatTimer: NodeJS.Timeout | null = null;
+    let heartbeats: Timer | null = null;
     try {
       const { config } = this;
       const resume = await this.loadResumeState();
@@ -121,17 +133,19 @@ export class Coordinator {
         config.metrics?.resumed(resume);
         config.onResume?.(resume);
       }
-      const heartbeatTimeoutMs = config.heartbeatTimeoutMs ?? 30_000;
       const pool = new WorkerPool({
         data: config.data,
         specJson: JSON.stringify(config.spec),
         parameterCount: config.parameters.length,
         minWorkers: config.minWorkers ?? 1,
-        taskTimeoutMs: config.taskTimeoutMs ?? 120_000,
-        heartbeatTimeoutMs,
+        stepTimeoutMs: this.stepTimeoutMs,
+        heartbeatTimeoutMs: config.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
         log: config.log,
-        observer: { workerChanged: (m) => journal.worker(m), workerLeft: (r) => journal.workerGone(r), taskDone: (m, rows, s) => journal.taskDone(m, rows, s) },
-        metrics: config.metrics,
+        clock: this.clock,
+        observers: [
+          ...(config.metrics ? [config.metrics] : []),
+          { workerChanged: (m) => journal.worker(m), workerLeft: (r) => journal.workerGone(r), taskDone: (done) => journal.taskDone(done.member, done.rows, done.seconds) },
+        ],
       });
       this.pool = pool;
       config.metrics?.watchMembers(() => pool.currentMembers());
@@ -145,7 +159,7 @@ export class Coordinator {
       const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
       config.log.info(`listening on ${host}:${bound.port}`, { tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off' });
       config.onListening?.(bound.port);
-      heartbeatTimer = setInterval(() => pool.checkHeartbeats(), Math.min(1000, heartbeatTimeoutMs / 4));
+      heartbeats = pool.watchHeartbeats();
 
       this.transition('running');
       const checkpoints: TrainerObserver = {
@@ -194,7 +208,7 @@ export class Coordinator {
       this.transition('failed');
       throw error;
     } finally {
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      heartbeats?.cancel();
       this.faces?.dispose();
     }
   }
@@ -228,7 +242,7 @@ export class Coordinator {
     const pool = this.pool!;
     if (pool.memberCount === 0) pool.stop('shutdown');
     // A step that cannot finish within a task deadline will not: stop anyway.
-    setTimeout(() => pool.stop('shutdown'), this.config.taskTimeoutMs ?? 120_000).unref();
+    this.clock.schedule(this.stepTimeoutMs, () => pool.stop('shutdown'), { unref: true });
   }
 
   private watchJournal(): WatchJournal {

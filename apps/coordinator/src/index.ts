@@ -1,13 +1,15 @@
 /** @kfkd/coordinator: the coordinator of distributed synchronous training over gRPC. */
 export { Coordinator, type CoordinatorConfig, type CoordinatorOutcome, type CoordinatorState } from './coordinator.ts';
+export { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from './defaults.ts';
+export { type Clock, type Timer, realClock } from './clock.ts';
 export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, readCheckpointIdentity, saveCheckpoint, type ResumeFrom, type RunIdentity } from './checkpoint.ts';
 export { type CompletedRun, completedRun } from './completed-run.ts';
 export * from './errors.ts';
 export type { TlsFiles } from './server.ts';
 export { CoordinatorMetrics, type JobPhases, type StepPhase } from './metrics.ts';
 export type { EdgeObserver, RejectReason } from './edge-observer.ts';
-export { WorkerPool, type PoolOptions } from './pool.ts';
-export { RemoteGradientSource } from './remote-source.ts';
+export { WorkerPool, type PoolObserver, type PoolOptions } from './pool.ts';
+export { type GradientSourceObserver, RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';
 export { TokenCheck, TokenFile, fixedTokens, parseTokens, type Role, type TokenSource } from './auth.ts';
 export { SERVER_MAX_RECEIVE_BYTES, serverCredentials, startServer, stopServer } from './server.ts';

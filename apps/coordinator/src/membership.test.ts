@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeMembers, admit, emptyMembership, join, leave, memberOf, readiness, silentMembers, touch } from './membership.ts';
+import { activeMembers, admit, beforeJoin, beforeRound, emptyMembership, heartbeatCheck, join, leave, memberOf, readiness, silentMembers, touch } from './membership.ts';
 
 const worker = (id: string) => ({ id, backend: 'cpu', device: 'test' });
 
@@ -49,5 +49,45 @@ describe('membership', () => {
     const left = leave(m, 'a', 1)!;
     expect(left.removed.id).toBe('a');
     expect(left.membership.generation).toBe(m.generation + 1);
+  });
+
+  it('a join under a known id first removes the earlier session as replaced', () => {
+    const first = join(emptyMembership(), worker('a'), 0);
+    expect(beforeJoin(first.membership, worker('b'))).toEqual([]);
+    expect(beforeJoin(first.membership, worker('a'))).toEqual([{ kind: 'remove', member: first.member, reason: 'replaced', detail: 'the worker joined again' }]);
+  });
+
+  it('a member that closed its stream or left has no stream to end; any other removal ends it with its reason', () => {
+    const m = join(emptyMembership(), worker('a'), 0).membership;
+    expect(leave(m, 'a', 1, 'stream-closed')!.endStream).toBe(false);
+    expect(leave(m, 'a', 1, 'left')!.endStream).toBe(false);
+    for (const reason of ['deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown'] as const) expect(leave(m, 'a', 1, reason)!.endStream).toBe(true);
+  });
+
+  it('the heartbeat check removes silent idle members, saying for how long they were silent', () => {
+    let m = join(emptyMembership(), worker('idle'), 0).membership;
+    m = join(m, worker('busy'), 0).membership;
+    expect(heartbeatCheck(m, 500, 500, new Set())).toEqual([]);
+    const actions = heartbeatCheck(m, 501, 500, new Set(['busy']));
+    expect(actions).toEqual([{ kind: 'remove', member: m.members.get('idle'), reason: 'heartbeat', detail: 'not heard from for 501 ms' }]);
+  });
+
+  it('before a round: waits below the minimum; admits pending members at the start of a job only, or when the active ones are too few', () => {
+    let m = join(emptyMembership(), worker('a'), 0).membership;
+    expect(beforeRound(m, 2, true).action).toEqual({ kind: 'wait', have: 1, need: 2 });
+    m = join(m, worker('b'), 0).membership;
+    const started = beforeRound(m, 2, true);
+    expect(started.action).toMatchObject({ kind: 'activate', members: [{ id: 'a', state: 'active' }, { id: 'b', state: 'active' }] });
+    expect(started.membership.generation).toBe(m.generation + 1);
+    m = join(started.membership, worker('c'), 0).membership;
+    // Mid-job, with enough active members: the joiner waits for the next step.
+    const midJob = beforeRound(m, 2, false);
+    expect(midJob).toEqual({ membership: m, action: { kind: 'activate', members: [] } });
+    expect(beforeRound(m, 2, true).action).toMatchObject({ kind: 'activate', members: [{ id: 'c' }] });
+    // Mid-job, one active member lost: too few without the joiner, which is admitted at once.
+    m = leave(m, 'a', 1)!.membership;
+    const short = beforeRound(m, 2, false);
+    expect(short.action).toMatchObject({ kind: 'activate', members: [{ id: 'c', state: 'active' }] });
+    expect(activeMembers(short.membership).map((w) => w.id)).toEqual(['b', 'c']);
   });
 });

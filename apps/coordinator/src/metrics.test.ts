@@ -25,10 +25,10 @@ function cluster(workers: string[]): { pool: WorkerPool; metrics: CoordinatorMet
     specJson: '{}',
     parameterCount: PARAMETERS,
     minWorkers: workers.length,
-    taskTimeoutMs: 10_000,
+    stepTimeoutMs: 10_000,
     heartbeatTimeoutMs: 10_000,
     log: memoryLogger(),
-    metrics,
+    observers: [metrics],
   });
   metrics.watchMembers(() => pool.currentMembers());
   for (const id of workers) {

@@ -1,6 +1,8 @@
 /**
- * The coordinator's Prometheus metrics. The pool, the gRPC service and the
- * gradient source report what happened through the methods below; the
+ * The coordinator's Prometheus metrics. They observe the work: the pool and
+ * the gradient source emit events through the observer interfaces they
+ * define (PoolObserver, GradientSourceObserver), which this class
+ * implements; the gRPC service reports what it refused and received; the
  * trainer's progress arrives through observer(). Label values are bounded:
  * `worker` takes the ids of the current members only (series of a worker
  * are removed when it leaves), so their number is bounded by the cluster
@@ -8,30 +10,22 @@
  */
 import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry, createRegistry } from '@kfkd/metrics';
 import { type EpochRecord, type NetSpec, type TrainerObserver, type TrainerState, hyperparametersForEpoch } from '@kfkd/model';
+import { LEAVE_REASONS, PART_NAMES, type PartName } from '@kfkd/proto';
 import type { EdgeObserver, RejectReason, Rpc } from './edge-observer.ts';
-import type { LeaveReason, Member } from './membership.ts';
+import type { Member } from './membership.ts';
+import type { PoolObserver, TaskDone } from './pool-events.ts';
+import type { GradientSourceObserver } from './remote-source.ts';
+import type { JobPhases } from './step-job.ts';
+import type { FailureRecord } from './worker-registry.ts';
 import { SESSION_REFUSALS, type SessionCounts, type SessionObserver, type SessionRefusal } from './session-guard.ts';
 import { VIEWER_DROPS, type ViewerDrop, type ViewerObserver } from './watch-viewers.ts';
-
-export type Part = 'train' | 'valid';
 
 /** Phases of a training step, in order; `update` includes the step observers (logging, metrics). */
 export type StepPhase = 'wait' | 'shard' | 'compute' | 'reduce' | 'update';
 
-/** Time a job spent in each pool phase, seconds (summed over rounds when workers were lost). */
-export interface JobPhases {
-  readonly wait: number;
-  readonly shard: number;
-  readonly compute: number;
-}
+export type { JobPhases } from './step-job.ts';
 
-const LEAVE_REASONS = ['left', 'stream-closed', 'deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown'] as const satisfies readonly LeaveReason[];
-// Fails to compile when membership.ts gains a reason this list lacks.
-type MissingReason = Exclude<LeaveReason, (typeof LEAVE_REASONS)[number]>;
-const NO_MISSING_REASON: [MissingReason] extends [never] ? true : never = true;
-void NO_MISSING_REASON;
-
-export class CoordinatorMetrics implements EdgeObserver, SessionObserver, ViewerObserver {
+export class CoordinatorMetrics implements EdgeObserver, PoolObserver, GradientSourceObserver, SessionObserver, ViewerObserver {
   private readonly samples: Counter<'part'>;
   private readonly steps: Counter;
   private readonly stepDuration: Histogram;
@@ -107,7 +101,7 @@ export class CoordinatorMetrics implements EdgeObserver, SessionObserver, Viewer
     // Known label values start at 0, so rate() and increase() see the first event.
     for (const reason of SESSION_REFUSALS) this.sessionRefusals.inc({ reason }, 0);
     for (const reason of VIEWER_DROPS) this.viewerDrops.inc({ reason }, 0);
-    for (const part of ['train', 'valid'] as const) this.samples.inc({ part }, 0);
+    for (const part of PART_NAMES) this.samples.inc({ part }, 0);
     for (const reason of LEAVE_REASONS) this.removals.inc({ reason }, 0);
 
     const members = (): readonly Member[] => this.members();
@@ -200,7 +194,7 @@ export class CoordinatorMetrics implements EdgeObserver, SessionObserver, Viewer
   }
 
   /** The pool has computed a whole job. */
-  jobDone(part: Part, phases: JobPhases): void {
+  jobDone(part: PartName, phases: JobPhases): void {
     if (part === 'valid') {
       this.validationDuration.observe(phases.wait + phases.shard + phases.compute);
       return;
@@ -208,10 +202,11 @@ export class CoordinatorMetrics implements EdgeObserver, SessionObserver, Viewer
     for (const phase of ['wait', 'shard', 'compute'] as const) this.phaseDuration.observe({ phase }, phases[phase]);
   }
 
-  taskAccepted(worker: string, part: Part, rows: number, seconds: number): void {
+  /** The pool accepted a task's result. */
+  taskDone({ member, part, rows, seconds }: TaskDone): void {
     this.samples.inc({ part }, rows);
-    this.memberSamples.inc({ worker }, rows);
-    this.memberTaskSeconds.inc({ worker }, seconds);
+    this.memberSamples.inc({ worker: member.id }, rows);
+    this.memberTaskSeconds.inc({ worker: member.id }, seconds);
   }
 
   parametersSent(bytes: number): void {
@@ -226,7 +221,8 @@ export class CoordinatorMetrics implements EdgeObserver, SessionObserver, Viewer
     this.gradientBytes.inc(bytes);
   }
 
-  workerRemoved(worker: string, reason: LeaveReason): void {
+  /** The pool removed a worker. */
+  workerLeft({ worker, reason }: FailureRecord): void {
     this.removals.inc({ reason });
     // A later member of the same id starts from zero: rate() treats it as a counter reset.
     this.memberTaskSeconds.remove({ worker });

@@ -32,7 +32,7 @@ function setUp(ids: string[], respond: (pool: WorkerPool, worker: FakeWorker, id
     specJson: '{}',
     parameterCount: PARAMETERS,
     minWorkers: 1,
-    taskTimeoutMs: 10_000,
+    stepTimeoutMs: 10_000,
     heartbeatTimeoutMs: 10_000,
     log: memoryLogger(),
   });

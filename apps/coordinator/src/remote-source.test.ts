@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type StepPlan, nesterovUpdate, nesterovUpdateSummed } from '@kfkd/model';
 import type { Job, PartResult } from './pool.ts';
-import { RemoteGradientSource } from './remote-source.ts';
+import { type GradientSourceObserver, RemoteGradientSource } from './remote-source.ts';
 
 const N = 5;
 const plan: StepPlan = { epoch: 1, step: 0, rows: Uint32Array.of(0, 1, 2, 3), flipMask: null, dropoutSeed: 9 };
 
-function sourceWith(parts: PartResult[]): { source: RemoteGradientSource; jobs: Job[] } {
+function sourceWith(parts: PartResult[], observer?: GradientSourceObserver): { source: RemoteGradientSource; jobs: Job[] } {
   const jobs: Job[] = [];
   const pool = {
     memberCount: parts.length,
@@ -15,7 +15,7 @@ function sourceWith(parts: PartResult[]): { source: RemoteGradientSource; jobs: 
       return parts;
     },
   };
-  return { source: new RemoteGradientSource(pool, N, 0), jobs };
+  return { source: new RemoteGradientSource(pool, N, 0, observer), jobs };
 }
 
 describe('RemoteGradientSource', () => {
@@ -45,5 +45,17 @@ describe('RemoteGradientSource', () => {
     await expect(sourceWith([{ firstPosition: 0, count: 3, lossSum: 1, gradSum: new Float32Array(N) }]).source.trainStep(new Float32Array(N), plan)).rejects.toThrow(/3 rows computed for a job of 4/);
     await expect(sourceWith([{ firstPosition: 0, count: 4, lossSum: 1, gradSum: new Float32Array(N - 1) }]).source.trainStep(new Float32Array(N), plan)).rejects.toThrow(/full gradient/);
     await expect(sourceWith([{ firstPosition: 0, count: 4, lossSum: 1, gradSum: null }]).source.trainStep(new Float32Array(N), plan)).rejects.toThrow(/full gradient/);
+  });
+
+  it('tells its observer when a training step starts and when its sums are ready, not for validation', async () => {
+    const events: string[] = [];
+    const observer: GradientSourceObserver = { stepStarted: () => events.push('started'), sumsReady: (seconds) => events.push(`ready ${seconds >= 0}`) };
+    const { source, jobs } = sourceWith([{ firstPosition: 0, count: 4, lossSum: 1, gradSum: new Float32Array(N) }], observer);
+    await source.trainStep(new Float32Array(N), plan);
+    expect(events).toEqual(['started', 'ready true']);
+    // The job is handed out between the two.
+    expect(jobs).toHaveLength(1);
+    await expect(source.validate(new Float32Array(N))).rejects.toThrow(/4 rows computed for a job of 0/);
+    expect(events).toHaveLength(2);
   });
 });

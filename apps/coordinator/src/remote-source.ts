@@ -7,8 +7,16 @@
  * reaches the parameters.
  */
 import type { GradientBuffers, GradientSource, StepPlan, StepSums } from '@kfkd/model';
-import type { CoordinatorMetrics } from './metrics.ts';
-import type { PartResult, WorkerPool } from './pool.ts';
+import type { WorkerPool } from './pool.ts';
+import type { PartResult } from './step-job.ts';
+
+/** What the source tells its observer (the metrics) about the steps it runs. */
+export interface GradientSourceObserver {
+  /** A training step starts: its batch is handed to the pool. */
+  stepStarted?(): void;
+  /** The parts of a step are in their fixed order, after `reduceSeconds` of putting them there. */
+  sumsReady?(reduceSeconds: number): void;
+}
 
 export class RemoteGradientSource implements GradientSource {
   /** The epoch of the last training step: validation tasks are tagged with it. */
@@ -18,13 +26,13 @@ export class RemoteGradientSource implements GradientSource {
     private readonly pool: Pick<WorkerPool, 'compute' | 'memberCount'>,
     private readonly parameterCount: number,
     private readonly validRows: number,
-    private readonly metrics?: CoordinatorMetrics,
+    private readonly observer: GradientSourceObserver = {},
   ) {}
 
   /** The workers' gradients are received straight into `gradients`' buffers. */
   async trainStep(parameters: Float32Array, plan: StepPlan, gradients?: GradientBuffers): Promise<StepSums> {
     this.epoch = plan.epoch;
-    this.metrics?.stepStarted();
+    this.observer.stepStarted?.();
     const items = Array.from(plan.rows, (row, position) => ({ row, position }));
     const parts = await this.pool.compute({
       part: 'train',
@@ -45,7 +53,7 @@ export class RemoteGradientSource implements GradientSource {
       if (!part.gradSum || part.gradSum.length !== this.parameterCount) throw new Error('internal error: a training part without a full gradient');
       gradParts.push(part.gradSum);
     }
-    this.metrics?.sumsReady((performance.now() - reduceStart) / 1000);
+    this.observer.sumsReady?.((performance.now() - reduceStart) / 1000);
     return { lossSum, gradParts };
   }
 

@@ -24,7 +24,7 @@ const metrics = new CoordinatorMetrics();
 beforeAll(async () => {
   const log = memoryLogger();
   const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
-  const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log, metrics });
+  const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, stepTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log, observers: [metrics] });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN, VIEWER_TOKEN), log, undefined, metrics);
   const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, sessions) => service.addToServer(s, sessions), { interceptors: [service.interceptor()] });
   port = bound.port;

@@ -30,7 +30,7 @@ async function coordinator(sessions?: SessionLimits): Promise<{ port: number; me
   const log = memoryLogger();
   const metrics = new CoordinatorMetrics();
   const empty = { rows: 0, pixels: new Uint8Array(0), targets: new Float32Array(0) };
-  const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
+  const pool = new WorkerPool({ data: { columns: [], train: empty, valid: empty, sourceRows: 0 }, specJson: '{}', parameterCount: 4, minWorkers: 1, stepTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, undefined, metrics);
   const limits: ServerOptions = { sessions, observer: metrics };
   const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, guard) => service.addToServer(s, guard), limits);

@@ -1,17 +1,17 @@
 /**
  * Checks a worker's result header against the task it answers (pure).
  * Nothing a worker sends is trusted: this checks generation, step, count and
- * loss; the pool checks the gradient's chunks as they arrive (order, size)
- * and the whole gradient for NaN/Inf before a result can reach the sums.
+ * loss; result-intake.ts checks the gradient's chunks as they arrive
+ * (order, size, NaN/Inf) before a result can reach the sums.
  */
-import type { TaskResult__Output } from '@kfkd/proto';
+import type { PartName, TaskResult__Output } from '@kfkd/proto';
 
 export interface IssuedTask {
   readonly id: number;
   readonly worker: string;
   readonly session: number;
   readonly generation: number;
-  readonly part: 'train' | 'valid';
+  readonly part: PartName;
   readonly epoch: number;
   readonly step: number;
   readonly count: number;

@@ -9,7 +9,7 @@
  */
 import type { RunInfo, WatchEvent, WorkerStatus } from '@kfkd/proto';
 import type { EpochRecord, TrainerObserver } from '@kfkd/model';
-import type { FailureRecord } from './pool.ts';
+import type { FailureRecord } from './worker-registry.ts';
 import type { Member } from './membership.ts';
 
 export type WatchListener = (event: WatchEvent) => void;

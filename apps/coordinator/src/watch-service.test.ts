@@ -31,7 +31,7 @@ let client: CoordinatorClient;
 
 beforeAll(async () => {
   const log = memoryLogger();
-  const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
+  const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, stepTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, journal);
   const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, sessions) => service.addToServer(s, sessions));
   server = bound.server;
@@ -76,7 +76,7 @@ it('drops a viewer that does not read, counts it, closes its connection, and hol
   const log = memoryLogger();
   const metrics = new CoordinatorMetrics();
   const live = new WatchJournal({ run: { ...journal.replay()[0].run! }, hyperparameters: () => ({ learningRate: 0.01, momentum: 0.9 }) });
-  const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, taskTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
+  const pool = new WorkerPool({ data: { columns: [], train: rows, valid: rows, sourceRows: 0 }, specJson: '{}', parameterCount: 1, minWorkers: 1, stepTimeoutMs: 1000, heartbeatTimeoutMs: 1000, log });
   const service = new CoordinatorService(pool, new TokenCheck(TOKEN), log, live, metrics);
   const bound = await startServer('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (s, sessions) => service.addToServer(s, sessions), { observer: metrics });
   const viewer = http2.connect(`http://127.0.0.1:${bound.port}`);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from '@kfkd/coordinator/defaults';
 import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
 import { credentialsOption, insecureOption } from '../credentials.ts';
 import type { CoordinatorFlags } from '../coordinator-run.ts';
@@ -7,14 +8,22 @@ import { exitCodeHelp } from '../failure.ts';
 import { commaSeparatedList, envName, integerOption, numberOption, stringOption } from '../options.ts';
 import { addTrainingFlags } from '../training-setup.ts';
 
+/** The coordinator's timeout defaults, in the flags' unit (seconds). */
+const STEP_TIMEOUT_S = DEFAULT_STEP_TIMEOUT_MS / 1000;
+const HEARTBEAT_TIMEOUT_S = DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000;
+
 /** The flags of a coordinator beyond those of a training run (also used by `kfkd local`). */
 export function addCoordinatorFlags(command: Command, defaultListen: string, defaultMetricsListen: string): Command {
   return command
     .addOption(stringOption('--listen <host:port>', 'where workers connect (port 0: any free port, printed at start)', defaultListen))
     .addOption(integerOption('--min-workers <n>', 'training waits while fewer workers are connected', 1, 1))
-    .addOption(numberOption('--step-timeout <seconds>', 'a worker that does not answer a task within this time is dropped (default 120)', (v) => v > 0, 'a positive number').default(120))
     .addOption(
-      numberOption('--heartbeat-timeout <seconds>', 'an idle worker not heard from within this time is dropped (default 30)', (v) => v > 0, 'a positive number').default(30),
+      numberOption('--step-timeout <seconds>', `a worker that does not answer a task within this time is dropped (default ${STEP_TIMEOUT_S})`, (v) => v > 0, 'a positive number').default(STEP_TIMEOUT_S),
+    )
+    .addOption(
+      numberOption('--heartbeat-timeout <seconds>', `an idle worker not heard from within this time is dropped (default ${HEARTBEAT_TIMEOUT_S})`, (v) => v > 0, 'a positive number').default(
+        HEARTBEAT_TIMEOUT_S,
+      ),
     )
     .addOption(metricsListenOption(defaultMetricsListen))
     .addOption(

@@ -1,0 +1,45 @@
+/**
+ * What the pool tells its observers (the Watch journal, the metrics): one
+ * interface, every method optional, so an observer takes the events it
+ * needs. The pool's parts emit through poolEvents(), which fans each event
+ * out to every observer in order.
+ */
+import type { PartName } from '@kfkd/proto';
+import type { Member } from './membership.ts';
+import type { JobPhases } from './step-job.ts';
+import type { FailureRecord } from './worker-registry.ts';
+
+/** A task's result was accepted. */
+export interface TaskDone {
+  readonly member: Member;
+  readonly part: PartName;
+  readonly rows: number;
+  /** From handing the task to its stream to accepting its result. */
+  readonly seconds: number;
+}
+
+export interface PoolObserver {
+  /** A worker joined, became active or was heard from. */
+  workerChanged?(member: Member): void;
+  /** A worker was removed (why: the record). */
+  workerLeft?(record: FailureRecord): void;
+  taskDone?(done: TaskDone): void;
+  /** A whole job (every row of a training step, or of validation) was computed. */
+  jobDone?(part: PartName, phases: JobPhases): void;
+  /** A parameter vector was sent to one worker. */
+  parametersSent?(bytes: number): void;
+  /** A chunk of data rows (pixels and targets) was sent to one worker. */
+  shardSent?(bytes: number): void;
+}
+
+/** One observer that hands every event to each of `observers`. */
+export function poolEvents(observers: readonly PoolObserver[]): Required<PoolObserver> {
+  return {
+    workerChanged: (member) => observers.forEach((o) => o.workerChanged?.(member)),
+    workerLeft: (record) => observers.forEach((o) => o.workerLeft?.(record)),
+    taskDone: (done) => observers.forEach((o) => o.taskDone?.(done)),
+    jobDone: (part, phases) => observers.forEach((o) => o.jobDone?.(part, phases)),
+    parametersSent: (bytes) => observers.forEach((o) => o.parametersSent?.(bytes)),
+    shardSent: (bytes) => observers.forEach((o) => o.shardSent?.(bytes)),
+  };
+}

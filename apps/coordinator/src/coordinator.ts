@@ -162,6 +162,8 @@ export class Coordinator {
       heartbeats = pool.watchHeartbeats();
 
       this.transition('running');
+      // shutdown() during start-up: train() returns before its first step.
+      if (this.abort.signal.aborted) this.stopPool(pool);
       const checkpoints: TrainerObserver = {
         // One line per applied step: the record that shows no step was skipped or applied twice.
         onStep: ({ epoch, step, stepLoss }) => config.log.debug('step applied', { epoch, step, loss: stepLoss, workers: pool.activeCount, generation: pool.generation }),
@@ -233,13 +235,24 @@ export class Coordinator {
    * running; when no step can finish (no workers), stops at once.
    */
   shutdown(): void {
+    if (this.currentState === 'created' || this.currentState === 'starting') {
+      // A signal during start-up (loading the checkpoint, binding) must not be
+      // lost: the run stops before its first step, once it is running.
+      this.config.log.info('shutting down once started, before any step');
+      this.abort.abort();
+      return;
+    }
     if (this.currentState !== 'running') {
       this.config.log.info('shutdown ignored', { state: this.currentState });
       return;
     }
     this.config.log.info('shutting down after the step in flight');
     this.abort.abort();
-    const pool = this.pool!;
+    this.stopPool(this.pool!);
+  }
+
+  /** After an abort: stops the pool at once when no step can finish (no workers), else past one task deadline at the latest. */
+  private stopPool(pool: WorkerPool): void {
     if (pool.memberCount === 0) pool.stop('shutdown');
     // A step that cannot finish within a task deadline will not: stop anyway.
     this.clock.schedule(this.stepTimeoutMs, () => pool.stop('shutdown'), { unref: true });

@@ -135,7 +135,7 @@ it('Ctrl-C on kfkd local: the coordinator checkpoints, every child stops, and lo
   await local.waitFor(/^\s+1 \|/);
   // To the whole process group, as a terminal sends it: only local may hear it, and it stops its children in order.
   local.killGroup('SIGINT');
-  expect(await local.exited, local.stderr.join('\n')).toBe(EXIT_SIGINT);
+  expect(await local.exitedWithin(45_000), local.stderr.join('\n')).toBe(EXIT_SIGINT);
   const log = local.stderr.join('\n');
   expect(local.stdout.join('\n')).toMatch(/^interrupted after \d+ complete epochs; checkpoint saved/m);
   for (const id of ['local-1', 'local-2']) expect(log).toMatch(new RegExp(`\\[worker ${id}\\] stopped tasksAccepted=`));
@@ -145,7 +145,7 @@ it('Ctrl-C on kfkd local: the coordinator checkpoints, every child stops, and lo
   const again = startKfkd(['local', '--workers', '1', '--backend', 'wasm', '--no-dashboard', ...flags(runDir, LONG)]);
   await again.waitFor(new RegExp(`resuming from the checkpoint in .*: epoch ${done + 1}, step`));
   again.kill('SIGTERM');
-  expect(await again.exited).toBe(EXIT_SIGTERM);
+  expect(await again.exitedWithin(45_000)).toBe(EXIT_SIGTERM);
 });
 
 it('kfkd train stops on SIGTERM after the step in flight, keeps the model and exits 143; kfkd dashboard exits 130 on Ctrl-C', async () => {

@@ -60,6 +60,8 @@ export interface KfkdProcess {
   waitForNext(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number>;
+  /** `exited`, or a rejection carrying the process's output when it has not exited within `timeoutMs` (a hang shows what it was doing). */
+  exitedWithin(timeoutMs: number): Promise<number>;
   kill(signal: NodeJS.Signals): void;
   /** Signals the process group, as a terminal's Ctrl-C does (started with `ownProcessGroup` only). */
   killGroup(signal: NodeJS.Signals): void;
@@ -106,6 +108,13 @@ export function startKfkd(
     stdout,
     stderr,
     exited,
+    exitedWithin(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`)), timeoutMs);
+      });
+      return Promise.race([exited, hung]).finally(() => clearTimeout(timer));
+    },
     kill: (signal) => child.kill(signal),
     killGroup: (signal) => {
       if (!options.ownProcessGroup) throw new Error('killGroup needs ownProcessGroup');

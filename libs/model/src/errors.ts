@@ -138,3 +138,49 @@ export class ColumnsMismatchError extends Error {
     );
   }
 }
+
+/** How several models can predict every column: the end of both merge refusals. */
+const MERGE_HINT = 'a general net given with --fallback supplies the columns the other models lack';
+
+/**
+ * Thrown when the models of a prediction leave columns unpredicted that the
+ * output needs: all 30 when several models are merged, or the FeatureNames of
+ * a lookup table for a submission.
+ */
+export class UncoveredColumnsError extends Error {
+  override readonly name = 'UncoveredColumnsError';
+  constructor(
+    /** The columns no model predicts, in Kaggle order. */
+    readonly columns: readonly string[],
+    /** Why they are needed, e.g. 'IdLookupTable.csv asks for them'. */
+    readonly neededBecause: string,
+  ) {
+    super(`no model given predicts ${columnList(columns)}: ${neededBecause} (add models that predict them; ${MERGE_HINT})`);
+  }
+}
+
+/** Columns two or more models predict, and those models. */
+export interface ModelOverlap {
+  readonly models: readonly string[];
+  readonly columns: readonly string[];
+}
+
+/**
+ * Thrown when two or more merged models (none of them the fallback) predict
+ * the same columns: nothing says which of them to believe.
+ */
+export class OverlappingModelsError extends Error {
+  override readonly name = 'OverlappingModelsError';
+  constructor(
+    readonly overlaps: readonly ModelOverlap[],
+    /** Whether a fallback was given (it is not among the overlapping models). */
+    readonly hadFallback: boolean,
+  ) {
+    const each = overlaps.map((o) => `${o.models.join(' and ')} ${o.models.length === 2 ? 'both' : 'all'} predict ${columnList(o.columns)}`);
+    super(`${each.join('; ')}: each column must come from one model (${hadFallback ? 'only the --fallback model may be overridden' : MERGE_HINT + ' and loses every column they predict'})`);
+  }
+}
+
+function columnList(columns: readonly string[]): string {
+  return columns.length > 2 ? `${columns.join(', ')} (${columns.length} columns)` : columns.join(', ');
+}

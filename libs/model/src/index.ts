@@ -26,3 +26,4 @@ export * from './training/history.ts';
 export * from './training/epoch-table.ts';
 export * from './training/run-directory.ts';
 export * from './training/overrides.ts';
+export * from './prediction-merge.ts';

@@ -18,6 +18,8 @@ import {
   InvalidSpecError,
   ModelLoadError,
   ModelSaveError,
+  OverlappingModelsError,
+  UncoveredColumnsError,
   UnknownNetError,
   UnknownSpecialistError,
 } from '@kfkd/model/errors';
@@ -108,6 +110,9 @@ const USER_FACING: readonly (readonly [ErrorClass, ExitCode])[] = [
   [BackendUnavailableError, EXIT_USAGE],
   [ModelLoadError, EXIT_USAGE],
   [ModelSaveError, EXIT_USAGE],
+  // kfkd predict: models that leave a needed column unpredicted, or predict one twice.
+  [UncoveredColumnsError, EXIT_USAGE],
+  [OverlappingModelsError, EXIT_USAGE],
   [PlotInputError, EXIT_USAGE],
   [CheckpointCorruptError, EXIT_USAGE],
   [CheckpointMismatchError, EXIT_USAGE],

@@ -8,10 +8,12 @@ const MERGE_HELP = `
 Several models (the tutorial's specialists, or a general net and specialists):
   One --model writes that model's own columns, as trained. Several --model, or
   --fallback, write all 30 keypoint columns in Kaggle order, each from the one
-  model that predicts it. A column no model predicts, or that two --model
+  model that predicts it. A column none of them predicts, or that two --model
   models both predict, is refused (exit 2) naming the columns and the models.
   The --fallback model supplies only the columns the --model models do not
-  predict: they win on theirs. Faces are predicted unflipped by every model.
+  predict: they win on theirs. With --lookup, every FeatureName the table asks
+  for must be predicted, or nothing is written (exit 2). Every model predicts
+  the same faces, unflipped (flips are a training matter).
 
   kfkd predict --model runs/s1 runs/s2 runs/s3 runs/s4 runs/s5 runs/s6 --data test.csv ...
   kfkd predict --fallback runs/final --model runs/s1 --model runs/s5 --data test.csv ...

@@ -30,6 +30,8 @@ const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
   'invalid-message': grpc.status.INVALID_ARGUMENT,
   replaced: grpc.status.ABORTED,
   shutdown: grpc.status.UNAVAILABLE,
+  // Never an error: a moved worker was sent Moved and its stream ends normally (streamOf).
+  moved: grpc.status.OK,
 };
 
 /** The metrics' reason for each status a join is refused with (past the token check). */
@@ -216,7 +218,7 @@ function streamOf(call: grpc.ServerWritableStream<JoinRequest__Output, Command>)
       }),
     close: (reason, detail) => {
       if (call.cancelled || call.writableEnded) return;
-      if (reason === 'finished') call.end();
+      if (reason === 'finished' || reason === 'moved') call.end();
       else call.emit('error', { code: CLOSE_CODES[reason], details: `${reason}: ${detail}` });
     },
   };

@@ -41,13 +41,21 @@ const JOIN_REFUSALS: Partial<Record<grpc.status, RejectReason>> = {
   [grpc.status.UNAVAILABLE]: 'not-accepting',
 };
 
+/**
+ * What the edge hands a worker's calls to: one job's WorkerPool, or the
+ * JobRouter of a pool of several jobs (job-router.ts).
+ */
+export type WorkerEndpoint = Pick<WorkerPool, 'leave' | 'heartbeat' | 'openReport'> & {
+  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream): { readonly id: string; readonly session: number };
+};
+
 export class CoordinatorService {
   private accepting = true;
   private sessions: SessionGuard | null = null;
   private viewers: WatchViewers | null = null;
 
   constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: WorkerEndpoint,
     private readonly token: TokenCheck,
     private readonly log: Logger,
     private readonly journal?: WatchJournal,

@@ -15,7 +15,6 @@
  * - failed:   run() rejected (the first fatal error wins)
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { TrainerObserver, TrainerState } from '@kfkd/model';
 import type { TokenCheck } from './auth.ts';
 import { type Clock, type Timer, realClock } from './clock.ts';
 import { CoordinatorStoppedError } from './errors.ts';

@@ -10,6 +10,7 @@ export { CoordinatorMetrics, type JobPhases, type StepPhase } from './metrics.ts
 export type { EdgeObserver, RejectReason } from './edge-observer.ts';
 export { WorkerPool, type PoolObserver, type PoolOptions } from './pool.ts';
 export { type FinishedRun, type JobConfig, type PreparedJob, TrainingJob } from './training-job.ts';
+export { PoolCoordinator, type PoolCoordinatorConfig, type PoolCoordinatorState, jobLogger } from './pool-coordinator.ts';
 export { JobRouter, type RouterOptions, type WorkerInfo } from './job-router.ts';
 export { type JobDemand, type Move, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
 export { type GradientSourceObserver, RemoteGradientSource } from './remote-source.ts';

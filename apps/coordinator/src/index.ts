@@ -12,7 +12,7 @@ export { WorkerPool, type PoolObserver, type PoolOptions } from './pool.ts';
 export { type FinishedRun, type JobConfig, type PreparedJob, TrainingJob } from './training-job.ts';
 export { PoolCoordinator, type PoolCoordinatorConfig, type PoolCoordinatorState, jobLogger } from './pool-coordinator.ts';
 export { JobRouter, type RouterOptions, type WorkerInfo } from './job-router.ts';
-export { type JobDemand, type Move, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
+export { type JobDemand, type Move, countsOf, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
 export { type GradientSourceObserver, RemoteGradientSource } from './remote-source.ts';
 export { CoordinatorService } from './service.ts';
 export { TokenCheck, TokenFile, fixedTokens, parseTokens, type Role, type TokenSource } from './auth.ts';

@@ -18,7 +18,7 @@
 import type { TaskResult__Output } from '@kfkd/proto';
 import type { Logger } from '@kfkd/runtime';
 import { type Clock, type Timer, realClock } from './clock.ts';
-import { type JobDemand, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
+import { type JobDemand, countsOf, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
 import type { LeaveReason } from './membership.ts';
 import { type PoolOptions, type ReportReceiver, type ReportRefusal, WorkerPool, type WorkerStream } from './pool.ts';
 import type { FailureRecord } from './worker-registry.ts';
@@ -122,7 +122,7 @@ export class JobRouter {
   rebalance(): void {
     const demands = this.demands();
     const assignment = new Map([...this.workers].map(([id, w]) => [id, w.state === 'parked' ? null : w.state === 'in-job' ? (w.destination ?? w.job) : w.destination]));
-    for (const move of rebalance(assignment, targetCounts(demands, assignment.size))) {
+    for (const move of rebalance(assignment, targetCounts(demands, assignment.size, countsOf(assignment)))) {
       const entry = this.workers.get(move.worker)!;
       if (entry.state === 'parked') this.enter(entry.info, entry.stream, entry.session, move.to);
       else if (entry.state === 'in-transit') entry.destination = move.to;

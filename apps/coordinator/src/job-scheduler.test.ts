@@ -25,6 +25,14 @@ describe('targetCounts', () => {
     expect(counts([job('a', 100), job('b', 100)], 1)).toEqual({ a: 1, b: 0 });
   });
 
+  it('keeps the minimum of a job that computes: a job that waits never stops one that runs', () => {
+    const jobs = [job('a', 100), job('b', 200), job('c', 900)];
+    expect(counts(jobs, 2)).toEqual({ a: 0, b: 1, c: 1 });
+    expect(Object.fromEntries(targetCounts(jobs, 2, new Map([['a', 1], ['b', 1]])))).toEqual({ a: 1, b: 1, c: 0 });
+    // Workers beyond the minimums still follow the remaining work.
+    expect(Object.fromEntries(targetCounts(jobs, 4, new Map([['a', 2], ['b', 2]])))).toEqual({ a: 1, b: 1, c: 2 });
+  });
+
   it('gives a job that is over no worker, and a job no more than it can use; the rest stay unassigned', () => {
     expect(counts([job('done', 0), job('b', 50)], 2)).toEqual({ done: 0, b: 2 });
     expect(counts([job('a', 50, 1, 2)], 5)).toEqual({ a: 2 });

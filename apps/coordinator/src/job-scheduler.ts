@@ -9,9 +9,11 @@
  *   D'Hondt rule; ties to the job added first). So counts are proportional
  *   to remaining work as far as whole workers allow, and one more worker
  *   never takes a worker from any job (no moves when a worker joins).
- * - Minimums first, to the jobs with the most remaining work per minimum
- *   worker (ties to the job added first): the longest jobs start first, so
- *   with fewer workers than jobs the pool ends soonest. A job gets its
+ * - Minimums first: to the jobs already computing (a job that runs is never
+ *   stopped for one that waits: no preemption), then to the jobs with the
+ *   most remaining work per minimum worker (ties to the job added first):
+ *   the longest jobs start first, so with fewer workers than jobs the pool
+ *   ends sooner. A job gets its
  *   --min-workers in full or none (a job below its minimum waits, and would
  *   only hold idle workers). One more worker takes no worker from any job,
  *   except when it lets a waiting job's minimum fit.
@@ -41,12 +43,17 @@ export interface Move {
   readonly to: string;
 }
 
-/** How many workers each job should have out of `workers` (jobs in the order they were added; jobs over get 0). */
-export function targetCounts(jobs: readonly JobDemand[], workers: number): Map<string, number> {
+/**
+ * How many workers each job should have out of `workers` (jobs in the order
+ * they were added; jobs over get 0). `current`: the workers each job has
+ * now; a job that has its minimum keeps it.
+ */
+export function targetCounts(jobs: readonly JobDemand[], workers: number, current: ReadonlyMap<string, number> = new Map()): Map<string, number> {
   const counts = new Map(jobs.map((j) => [j.job, 0]));
   let free = workers;
   const served: JobDemand[] = [];
-  const byWorkPerMinimum = [...jobs].sort((a, b) => b.remainingWork / Math.max(1, b.minWorkers) - a.remainingWork / Math.max(1, a.minWorkers));
+  const running = (j: JobDemand): number => ((current.get(j.job) ?? 0) >= Math.max(1, j.minWorkers) ? 1 : 0);
+  const byWorkPerMinimum = [...jobs].sort((a, b) => running(b) - running(a) || b.remainingWork / Math.max(1, b.minWorkers) - a.remainingWork / Math.max(1, a.minWorkers));
   for (const job of byWorkPerMinimum) {
     if (job.remainingWork <= 0) continue;
     const need = Math.max(1, job.minWorkers);
@@ -81,8 +88,7 @@ export function targetCounts(jobs: readonly JobDemand[], workers: number): Map<s
  * above their target (and of jobs no longer in `targets`).
  */
 export function rebalance(assignment: ReadonlyMap<string, string | null>, targets: ReadonlyMap<string, number>): Move[] {
-  const have = new Map<string, number>();
-  for (const job of assignment.values()) if (job !== null) have.set(job, (have.get(job) ?? 0) + 1);
+  const have = countsOf(assignment);
   const shortfalls: string[] = [];
   for (const [job, target] of targets) for (let n = have.get(job) ?? 0; n < target; n++) shortfalls.push(job);
   if (shortfalls.length === 0) return [];
@@ -105,9 +111,15 @@ export function rebalance(assignment: ReadonlyMap<string, string | null>, target
  * `assignment` holds the other workers (in transit ones at their destination).
  */
 export function placeJoiner(jobs: readonly JobDemand[], assignment: ReadonlyMap<string, string | null>): string | null {
-  const targets = targetCounts(jobs, assignment.size + 1);
-  const have = new Map<string, number>();
-  for (const job of assignment.values()) if (job !== null) have.set(job, (have.get(job) ?? 0) + 1);
+  const have = countsOf(assignment);
+  const targets = targetCounts(jobs, assignment.size + 1, have);
   for (const [job, target] of targets) if ((have.get(job) ?? 0) < target) return job;
   return null;
+}
+
+/** Workers per job of an assignment (parked ones not counted). */
+export function countsOf(assignment: ReadonlyMap<string, string | null>): Map<string, number> {
+  const have = new Map<string, number>();
+  for (const job of assignment.values()) if (job !== null) have.set(job, (have.get(job) ?? 0) + 1);
+  return have;
 }

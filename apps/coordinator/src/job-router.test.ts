@@ -230,6 +230,27 @@ describe('JobRouter', () => {
     expect(log.lines.join('\n')).toMatch(/moved worker did not join again .*"worker":"w2"/);
   });
 
+  it('handles a lost worker inside its job, and refills the job it left from the others at their next step boundary', async () => {
+    const { router, addJob, join } = setUp();
+    const a = addJob('a', 300);
+    const b = addJob('b', 100);
+    join('w1');
+    const w2 = join('w2');
+    join('w3');
+    expect(router.placement()).toEqual(new Map([['w1', 'a'], ['w2', 'b'], ['w3', 'a']]));
+    router.leave('w2', w2.session, 'stream-closed', 'the worker closed its stream');
+    expect(b.failures.map((f) => [f.worker, f.reason])).toEqual([['w2', 'stream-closed']]);
+    expect(router.placement().has('w2')).toBe(false);
+    // b is below its minimum: the newest worker of a moves once a's step is done.
+    await a.compute(clusterJob(0));
+    await settle();
+    expect(router.placement()).toEqual(new Map([['w1', 'a'], ['w3', 'b']]));
+    await b.compute(clusterJob(0));
+    // The lost worker comes back: a is short now.
+    expect(join('w2').welcomes).toEqual(['a']);
+    router.stop('shutdown');
+  });
+
   it('gives each Join a session number unique across the jobs', () => {
     const { addJob, join } = setUp();
     addJob('a', 100);

@@ -10,6 +10,7 @@ import type { GradientChunk as _kfkd_v1_GradientChunk, GradientChunk__Output as 
 import type { HeartbeatReply as _kfkd_v1_HeartbeatReply, HeartbeatReply__Output as _kfkd_v1_HeartbeatReply__Output } from './kfkd/v1/HeartbeatReply.ts';
 import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__Output as _kfkd_v1_HeartbeatRequest__Output } from './kfkd/v1/HeartbeatRequest.ts';
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from './kfkd/v1/JoinRequest.ts';
+import type { Moved as _kfkd_v1_Moved, Moved__Output as _kfkd_v1_Moved__Output } from './kfkd/v1/Moved.ts';
 import type { ParameterChunk as _kfkd_v1_ParameterChunk, ParameterChunk__Output as _kfkd_v1_ParameterChunk__Output } from './kfkd/v1/ParameterChunk.ts';
 import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_v1_Predictions__Output } from './kfkd/v1/Predictions.ts';
 import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from './kfkd/v1/ReplayDone.ts';
@@ -43,6 +44,7 @@ export interface ProtoGrpcType {
       HeartbeatReply: MessageTypeDefinition<_kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatReply__Output>
       HeartbeatRequest: MessageTypeDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatRequest__Output>
       JoinRequest: MessageTypeDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_JoinRequest__Output>
+      Moved: MessageTypeDefinition<_kfkd_v1_Moved, _kfkd_v1_Moved__Output>
       ParameterChunk: MessageTypeDefinition<_kfkd_v1_ParameterChunk, _kfkd_v1_ParameterChunk__Output>
       Part: EnumTypeDefinition
       Predictions: MessageTypeDefinition<_kfkd_v1_Predictions, _kfkd_v1_Predictions__Output>

@@ -6,7 +6,7 @@
  * comments of kfkd.proto).
  *
  * WorkerStatus.state, WorkerGone.reason and RunFinished.reason are strings
- * on the wire (protocol version 2); changing them to enums would change the
+ * on the wire (since protocol version 2); changing them to enums would change the
  * wire encoding of those fields, so the allowed values are listed here
  * instead, as typed constants.
  */
@@ -36,7 +36,7 @@ export const WORKER_STATES = ['pending', 'active'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
 /** WorkerGone.reason: why the coordinator removed a worker. */
-export const LEAVE_REASONS = ['left', 'stream-closed', 'deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown'] as const;
+export const LEAVE_REASONS = ['left', 'stream-closed', 'deadline', 'heartbeat', 'invalid-message', 'replaced', 'shutdown', 'moved'] as const;
 export type LeaveReason = (typeof LEAVE_REASONS)[number];
 
 /** RunFinished.reason: how the run ended. */

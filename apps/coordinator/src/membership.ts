@@ -68,14 +68,23 @@ export function activeMembers(m: Membership): Member[] {
   return [...m.members.values()].filter((w) => w.state === 'active');
 }
 
-/** A join; replaces an earlier session of the same id (which the caller must drop). */
-export function join(m: Membership, worker: { id: string; host?: string; backend: string; device: string }, now: number): { membership: Membership; member: Member; replaced: Member | null } {
+/**
+ * A join; replaces an earlier session of the same id (which the caller must
+ * drop). `session`: the number a pool of several jobs gave the join (unique
+ * across its jobs); by default the membership's next one.
+ */
+export function join(
+  m: Membership,
+  worker: { id: string; host?: string; backend: string; device: string },
+  now: number,
+  session = m.nextSession,
+): { membership: Membership; member: Member; replaced: Member | null } {
   const replaced = m.members.get(worker.id) ?? null;
-  const member: Member = { ...worker, session: m.nextSession, state: 'pending', joinedAt: now, lastSeenAt: now };
+  const member: Member = { ...worker, session, state: 'pending', joinedAt: now, lastSeenAt: now };
   const members = new Map(m.members);
   members.set(worker.id, member);
   const generation = replaced?.state === 'active' ? m.generation + 1 : m.generation;
-  return { membership: { generation, nextSession: m.nextSession + 1, members }, member, replaced };
+  return { membership: { generation, nextSession: Math.max(m.nextSession, session) + 1, members }, member, replaced };
 }
 
 /** What must happen before `worker` joins: an earlier session of the same id is replaced. */

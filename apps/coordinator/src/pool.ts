@@ -83,9 +83,17 @@ export class WorkerPool {
     return this.registry.currentMembers();
   }
 
-  /** Admits a worker (active from the next step on) and sends its Welcome. */
-  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream): Member {
-    return this.registry.join(worker, stream);
+  /**
+   * Admits a worker (active from the next step on) and sends its Welcome.
+   * `session`: the number a pool of several jobs gave the join (unique across its jobs; default: this pool's next).
+   */
+  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream, session?: number): Member {
+    return this.registry.join(worker, stream, session);
+  }
+
+  /** Moves a worker to another job at this job's next step boundary (it is sent Moved; see WorkerRegistry.release). */
+  release(id: string, detail: string): void {
+    this.registry.release(id, detail);
   }
 
   /** Removes a session (no-op for one already gone), fails its tasks and ends its stream. */
@@ -137,8 +145,8 @@ export class WorkerPool {
     return parts;
   }
 
-  /** Ends every stream; waiting and running jobs fail with CoordinatorStoppedError. */
-  stop(reason: 'finished' | 'shutdown'): void {
+  /** Ends every stream ('moved': the workers join again for another job); waiting and running jobs fail with CoordinatorStoppedError. */
+  stop(reason: 'finished' | 'shutdown' | 'moved'): void {
     this.registry.stop(reason);
     this.dispatcher.stop();
   }

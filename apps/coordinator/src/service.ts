@@ -30,6 +30,8 @@ const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
   'invalid-message': grpc.status.INVALID_ARGUMENT,
   replaced: grpc.status.ABORTED,
   shutdown: grpc.status.UNAVAILABLE,
+  // Never an error: a moved worker was sent Moved and its stream ends normally (streamOf).
+  moved: grpc.status.OK,
 };
 
 /** The metrics' reason for each status a join is refused with (past the token check). */
@@ -39,13 +41,21 @@ const JOIN_REFUSALS: Partial<Record<grpc.status, RejectReason>> = {
   [grpc.status.UNAVAILABLE]: 'not-accepting',
 };
 
+/**
+ * What the edge hands a worker's calls to: one job's WorkerPool, or the
+ * JobRouter of a pool of several jobs (job-router.ts).
+ */
+export type WorkerEndpoint = Pick<WorkerPool, 'leave' | 'heartbeat' | 'openReport'> & {
+  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream): { readonly id: string; readonly session: number };
+};
+
 export class CoordinatorService {
   private accepting = true;
   private sessions: SessionGuard | null = null;
   private viewers: WatchViewers | null = null;
 
   constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: WorkerEndpoint,
     private readonly token: TokenCheck,
     private readonly log: Logger,
     private readonly journal?: WatchJournal,
@@ -216,7 +226,7 @@ function streamOf(call: grpc.ServerWritableStream<JoinRequest__Output, Command>)
       }),
     close: (reason, detail) => {
       if (call.cancelled || call.writableEnded) return;
-      if (reason === 'finished') call.end();
+      if (reason === 'finished' || reason === 'moved') call.end();
       else call.emit('error', { code: CLOSE_CODES[reason], details: `${reason}: ${detail}` });
     },
   };

@@ -113,7 +113,8 @@ export function fakeCluster(options: Partial<Pick<PoolOptions, 'minWorkers' | 's
       { workerId: worker.id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: task.rows!.length, count: task.rows!.length },
       chunksOf(task.part === partToWire('train') ? new Float32Array(parameterCount).fill(1) : null),
     );
-  const join = (id: string, answering = true): FakeWorker => {
+  /** `session`: the number a pool of several jobs would give the join (default: the pool's next). */
+  const join = (id: string, answering = true, session?: number): FakeWorker => {
     const worker: FakeWorker = { id, sent: [], session: 0, answering, closed: null, tasks: [] };
     workers.set(id, worker);
     pool.join(
@@ -129,6 +130,7 @@ export function fakeCluster(options: Partial<Pick<PoolOptions, 'minWorkers' | 's
         },
         close: (reason, detail) => void (worker.closed = { reason, detail }),
       },
+      session,
     );
     return worker;
   };

@@ -126,3 +126,51 @@ describe('joins', () => {
     pool.stop('finished');
   });
 });
+
+describe('moving workers to another job of the pool', () => {
+  it('moves a released worker at the next step boundary, never mid-step: it computes its rows, then is sent Moved and its stream ends', async () => {
+    const { pool, join, answer, rowsOf } = fakeCluster();
+    const a = join('a', false);
+    const b = join('b');
+    const step0 = pool.compute(clusterJob(0));
+    await settle();
+    expect(a.tasks).toHaveLength(1);
+    pool.release('a', 'job net1 needs it');
+    await settle();
+    // Mid-step: still a member, its stream open, nothing sent.
+    expect(a.closed).toBeNull();
+    expect(a.sent.some((c) => c.moved)).toBe(false);
+    expect(answer(a, a.tasks[0]!)).toEqual({ ok: true });
+    await step0;
+    const step1 = pool.compute(clusterJob(1));
+    await settle();
+    await step1;
+    expect(a.sent.at(-1)).toEqual({ moved: { reason: 'job net1 needs it' } });
+    expect(a.closed).toEqual({ reason: 'moved', detail: 'job net1 needs it' });
+    expect(a.tasks).toHaveLength(1);
+    expect(rowsOf(b, b.tasks.slice(1))).toEqual(clusterJob(1).items.map((i) => i.row));
+    expect(pool.failures.map((f) => [f.worker, f.reason])).toEqual([['a', 'moved']]);
+    expect(pool.currentMembers().map((m) => m.id)).toEqual(['b']);
+    pool.stop('shutdown');
+  });
+
+  it("moves every worker when the job ends with stop('moved')", async () => {
+    const { pool, join } = fakeCluster();
+    const a = join('a');
+    const b = join('b');
+    await pool.compute(clusterJob(0));
+    pool.stop('moved');
+    await settle();
+    for (const w of [a, b]) {
+      expect(w.sent.at(-1)).toEqual({ moved: { reason: 'the job is over' } });
+      expect(w.closed?.reason).toBe('moved');
+    }
+    expect(pool.memberCount).toBe(0);
+  });
+
+  it('welcomes a join under the session number the pool gave it, and numbers later joins after it', () => {
+    const { join } = fakeCluster();
+    expect(join('a', true, 42).sent[0]?.welcome?.session).toBe(42);
+    expect(join('b').sent[0]?.welcome?.session).toBe(43);
+  });
+});

@@ -18,7 +18,7 @@ import type { PoolObserver } from './pool-events.ts';
 export interface WorkerStream {
   /** Resolves once the message is handed to the transport; rejects when the stream is gone. */
   send(command: Command): Promise<void>;
-  /** Ends the stream: 'finished' tells the worker training is over; any other reason is an error status. */
+  /** Ends the stream: 'finished' (training is over) and 'moved' (to another job) end it normally; any other reason is an error status. */
   close(reason: LeaveReason | 'finished', detail: string): void;
 }
 
@@ -57,6 +57,8 @@ export class WorkerRegistry {
   private readonly streams = new Map<string, MemberStream>();
   readonly failures: FailureRecord[] = [];
   private waiters: (() => void)[] = [];
+  /** Sessions to move to another job at the next step boundary (release()), by worker id. */
+  private readonly releasing = new Map<string, { session: number; detail: string }>();
   private stopped = false;
   private lastWaitLog = '';
 
@@ -96,10 +98,13 @@ export class WorkerRegistry {
     return this.streams.get(id);
   }
 
-  /** Admits a worker (active from the next step on) and sends its Welcome. */
-  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream): Member {
+  /**
+   * Admits a worker (active from the next step on) and sends its Welcome.
+   * `session`: the number a pool of several jobs gave the join (default: the next of this registry).
+   */
+  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream, session?: number): Member {
     for (const action of membership.beforeJoin(this.members, worker)) this.remove(action);
-    const { membership: next, member } = membership.join(this.members, worker, this.options.clock.now());
+    const { membership: next, member } = membership.join(this.members, worker, this.options.clock.now(), session);
     this.members = next;
     this.streams.set(worker.id, { session: member.session, stream, parametersVersion: 0 });
     this.options.log.info('worker joined', { worker: worker.id, session: member.session, backend: worker.backend, device: worker.device, generation: next.generation });
@@ -128,14 +133,21 @@ export class WorkerRegistry {
     const entry = this.streams.get(id);
     if (entry && entry.session === session) {
       this.streams.delete(id);
-      if (left.endStream) entry.stream.close(reason, detail);
+      if (left.endStream && reason === 'moved') {
+        // Moved first, so the worker rejoins at once instead of backing off as after a dropped stream.
+        void entry.stream
+          .send({ moved: { reason: detail } })
+          .catch(() => undefined)
+          .finally(() => entry.stream.close(reason, detail));
+      } else if (left.endStream) entry.stream.close(reason, detail);
     }
+    if (this.releasing.get(id)?.session === session) this.releasing.delete(id);
     const tasksLost = this.departed(id, session, reason);
     const record = { worker: id, session, at: this.options.clock.now(), reason, detail };
     this.failures.push(record);
     this.options.events.workerLeft(record);
     const { log } = this.options;
-    const say = reason === 'left' || reason === 'replaced' || reason === 'shutdown' ? log.info : log.warn;
+    const say = reason === 'left' || reason === 'replaced' || reason === 'shutdown' || reason === 'moved' ? log.info : log.warn;
     say('worker removed', { worker: id, session, reason, detail, tasksLost, generation: this.members.generation });
     this.notify();
   }
@@ -183,13 +195,28 @@ export class WorkerRegistry {
   }
 
   /**
+   * Moves a worker's current session out of this job at the next step
+   * boundary (the start of a step's job, or at once while waiting for
+   * workers): it is sent Moved and its stream ends. A worker never leaves
+   * a job mid-step but by failure. No-op for an unknown worker.
+   */
+  release(id: string, detail: string): void {
+    const member = this.members.members.get(id);
+    if (!member) return;
+    this.releasing.set(id, { session: member.session, detail });
+    this.notify();
+  }
+
+  /**
    * Waits until enough workers are there, admitting pending ones as
-   * membership.beforeRound decides.
+   * membership.beforeRound decides. At the start of a job (a step
+   * boundary), first moves out the workers release() named.
    * @throws CoordinatorStoppedError
    */
   async ready(startOfJob: boolean): Promise<void> {
     for (;;) {
       if (this.stopped) throw new CoordinatorStoppedError();
+      if (startOfJob) this.moveReleased();
       const { membership: next, action } = membership.beforeRound(this.members, this.options.minWorkers, startOfJob);
       this.members = next;
       if (action.kind === 'activate') {
@@ -209,8 +236,12 @@ export class WorkerRegistry {
     }
   }
 
-  /** Ends every stream ('finished': tells the workers training is over); waiting jobs fail with CoordinatorStoppedError. */
-  stop(reason: 'finished' | 'shutdown'): void {
+  /**
+   * Ends every stream ('finished': tells the workers training is over;
+   * 'moved': tells them to join again for another job of the pool); waiting
+   * jobs fail with CoordinatorStoppedError.
+   */
+  stop(reason: 'finished' | 'shutdown' | 'moved'): void {
     this.stopped = true;
     for (const [id, { session, stream }] of [...this.streams]) {
       if (reason === 'finished') {
@@ -220,11 +251,18 @@ export class WorkerRegistry {
           .finally(() => stream.close('finished', 'training is over'));
         this.streams.delete(id);
         this.members = membership.leave(this.members, id, session)?.membership ?? this.members;
+      } else if (reason === 'moved') {
+        this.leave(id, session, 'moved', 'the job is over');
       } else {
         this.leave(id, session, 'shutdown', 'the coordinator is shutting down');
       }
     }
     this.notify();
+  }
+
+  private moveReleased(): void {
+    for (const [id, { session, detail }] of [...this.releasing]) this.leave(id, session, 'moved', detail);
+    this.releasing.clear();
   }
 
   private remove(action: RemoveAction): void {

@@ -175,6 +175,20 @@ describe('WorkerSession', () => {
     expect(h.log.lines).toContain('training is over {"reason":"training is over"}');
   });
 
+  it('ends as moved when the stream ends after Moved, and heartbeats no more for the session it left', async () => {
+    const h = harness();
+    await feed(h, welcome());
+    await h.beat();
+    expect(h.heartbeats).toHaveLength(1);
+    await feed(h, { command: 'moved', moved: { reason: 'the job is over' } });
+    expect(h.session.state.name).toBe('moving');
+    await h.beat();
+    expect(h.heartbeats).toHaveLength(1);
+    h.session.streamEnded();
+    expect(await h.session.ended).toEqual({ kind: 'moved' });
+    expect(h.log.lines).toContain('moved to another job {"reason":"the job is over"}');
+  });
+
   it('reads a stream that ends without the end of training as an error worth retrying', async () => {
     const h = harness();
     await feed(h, welcome());

@@ -14,6 +14,10 @@
  * - training-over:    the coordinator said training is over; work already
  *                     received still runs, and the stream's end ends the
  *                     session as finished.
+ * - moving:           the coordinator moved this worker to another job of its
+ *                     pool (Moved, sent at a step boundary): heartbeats stop
+ *                     (the session is gone there), and the stream's end ends
+ *                     the session as moved; the worker joins again at once.
  * - abandoned:        this worker gave the session up (unusable command, a
  *                     failed task, heartbeats refused or failing): the stream
  *                     is cancelled and nothing more is computed or sent.
@@ -47,7 +51,11 @@ export interface CallError {
   readonly details: string;
 }
 
-export type SessionEnd = { readonly kind: 'finished' } | { readonly kind: 'stopped' } | { readonly kind: 'error'; readonly error: CallError; readonly welcomed: boolean };
+export type SessionEnd =
+  | { readonly kind: 'finished' }
+  | { readonly kind: 'moved' }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'error'; readonly error: CallError; readonly welcomed: boolean };
 
 /** What the session does to the coordinator (worker.ts implements it over gRPC). */
 export interface SessionLink {
@@ -105,6 +113,7 @@ export type SessionState =
   | { readonly name: 'awaiting-welcome' }
   | { readonly name: 'joined'; readonly joined: Joined }
   | { readonly name: 'training-over'; readonly joined: Joined | null }
+  | { readonly name: 'moving'; readonly joined: Joined | null }
   | { readonly name: 'abandoned'; readonly welcomed: boolean }
   | { readonly name: 'ended'; readonly end: SessionEnd };
 
@@ -114,6 +123,11 @@ const everyInterval = (ms: number, tick: () => void): (() => void) => {
 };
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** What a welcomed session holds, in the states that keep it. */
+function joinedOf(state: SessionState): Joined | null {
+  return state.name === 'joined' || state.name === 'training-over' || state.name === 'moving' ? state.joined : null;
+}
 
 export class WorkerSession {
   private current: SessionState = { name: 'awaiting-welcome' };
@@ -131,8 +145,7 @@ export class WorkerSession {
 
   /** The complete parameter version this session holds, if any (readiness). */
   get heldParameters(): number | null {
-    const state = this.current;
-    return (state.name === 'joined' || state.name === 'training-over') && state.joined ? state.joined.heldVersion : null;
+    return joinedOf(this.current)?.heldVersion ?? null;
   }
 
   /** Resolves when the shards, parameters and tasks received so far have been handled. */
@@ -165,6 +178,13 @@ export class WorkerSession {
           this.current = { name: 'training-over', joined: this.current.name === 'joined' ? this.current.joined : null };
         }
         return;
+      case 'moved':
+        if (this.current.name === 'awaiting-welcome' || this.current.name === 'joined') {
+          this.deps.log.info('moved to another job', { reason: command.moved!.reason });
+          this.stopHeartbeats();
+          this.current = { name: 'moving', joined: this.current.name === 'joined' ? this.current.joined : null };
+        }
+        return;
     }
   }
 
@@ -183,6 +203,7 @@ export class WorkerSession {
   /** The coordinator ended the stream. */
   streamEnded(): void {
     if (this.current.name === 'training-over') this.end({ kind: 'finished' });
+    else if (this.current.name === 'moving') this.end({ kind: 'moved' });
     else if (this.stopping) this.end({ kind: 'stopped' });
     else this.end({ kind: 'error', error: { code: 'UNAVAILABLE', details: 'stream ended' }, welcomed: this.welcomed() });
   }
@@ -230,8 +251,8 @@ export class WorkerSession {
   /** Queues work that needs a welcomed session; it is skipped in any other state when its turn comes. */
   private enqueue(step: (joined: Joined) => void | Promise<void>): void {
     this.work = this.work.then(() => {
-      const state = this.current;
-      if ((state.name === 'joined' || state.name === 'training-over') && state.joined) return step(state.joined);
+      const joined = joinedOf(this.current);
+      if (joined) return step(joined);
     });
   }
 
@@ -316,14 +337,13 @@ export class WorkerSession {
   private welcomed(): boolean {
     const state = this.current;
     if (state.name === 'joined') return true;
-    if (state.name === 'training-over') return state.joined !== null;
+    if (state.name === 'training-over' || state.name === 'moving') return state.joined !== null;
     if (state.name === 'abandoned') return state.welcomed;
     return false;
   }
 
   private stopHeartbeats(): void {
-    const state = this.current;
-    if ((state.name === 'joined' || state.name === 'training-over') && state.joined) state.joined.stopHeartbeats();
+    joinedOf(this.current)?.stopHeartbeats();
   }
 
   private end(end: SessionEnd): void {

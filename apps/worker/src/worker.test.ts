@@ -10,6 +10,7 @@ import { netSpec } from '@kfkd/model';
 import { type Command, type CoordinatorHandlers, TENSOR_CHUNK_BYTES, kfkdProto, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { afterEach, expect, it } from 'vitest';
+import { Backoff } from './reconnect.ts';
 import { Worker } from './worker.ts';
 
 const spec = netSpec('net1');
@@ -142,4 +143,45 @@ it('is ready (/readyz) only while joined and holding a complete parameter vector
   expect(checkIns).toBeGreaterThan(readyAt);
   w2.shutdown();
   await run2;
+});
+
+it('joins again at once after Moved (no backoff), and is welcomed into the next job with its net', async () => {
+  const nets = [netSpec('net1'), netSpec('tinyconv-test')];
+  const joins: number[] = [];
+  const handlers: CoordinatorHandlers = {
+    Join: (call) => {
+      joins.push(Date.now());
+      const job = joins.length - 1;
+      const net = nets[job]!;
+      call.write({ welcome: { workerId: call.request.workerId, session: job + 1, generation: 1, specJson: JSON.stringify(net), parameterCount: 4, heartbeatIntervalMs: 60_000 } });
+      call.write(job === 0 ? { moved: { reason: 'the job is over' } } : { finished: { reason: 'training is over' } });
+      call.end();
+    },
+    Report: (_call, callback) => callback(null, {}),
+    Heartbeat: (_call, callback) => callback(null, { generation: 1 }),
+    Watch: (call) => call.end(),
+  };
+  server = new grpc.Server();
+  server.addService(kfkdProto().kfkd.v1.Coordinator.service, handlers);
+  const port = await new Promise<number>((resolve, reject) => server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const computed: string[] = [];
+  const log = memoryLogger();
+  const w = new Worker({
+    coordinator: `127.0.0.1:${port}`,
+    token: 't',
+    id: 'w',
+    backend: { name: 'cpu', device: 'test' },
+    credentials: grpc.credentials.createInsecure(),
+    makeCompute: (spec) => {
+      computed.push(spec.name);
+      return () => ({ lossSum: 1, gradSum: null, count: 1 });
+    },
+    // A retry after a failure would wait a minute: the test would time out.
+    backoff: new Backoff({ initialMs: 60_000, random: () => 1 }),
+    log,
+  });
+  expect(await w.run()).toBe('finished');
+  expect(joins).toHaveLength(2);
+  expect(computed).toEqual(['net1', 'tinyconv-test']);
+  expect(log.lines.join('\n')).not.toMatch(/reconnecting/);
 });

@@ -9,7 +9,8 @@
  * - created:     constructed, run() not called yet
  * - connecting:  Join sent, no Welcome yet
  * - joined:      in a session: receiving shards and tasks (session.ts)
- * - backing-off: the session ended; waiting before the next Join
+ * - backing-off: the session ended; waiting before the next Join (none after
+ *                Moved: the worker joins again at once, for another job)
  * - stopped:     run() resolved (training over, or shutdown())
  * - failed:      run() rejected: refused for good (wrong token, other protocol version, TLS handshake refused; see session-end.ts)
  *
@@ -104,6 +105,11 @@ export class Worker {
         const end = await this.runSession(client);
         if (end.kind === 'finished' || end.kind === 'stopped') return this.finish(end.kind);
         if (this.stopping) return this.finish('stopped');
+        if (end.kind === 'moved') {
+          // Not a failure: the coordinator welcomes the next Join into the job that needs this worker.
+          this.backoff.reset();
+          continue;
+        }
         const { code, details } = end.error;
         const decision = decideOnSessionEnd({ code, details, welcomed: end.welcomed });
         if (!decision.retry) {

@@ -32,14 +32,20 @@ export interface CoordinatorClient extends grpc.Client {
   /**
    * Joins the training run. The coordinator answers with one Welcome, then
    * streams this worker's shard updates and tasks until the worker leaves, is
-   * dropped (the stream ends with an error status) or training ends (Finished).
+   * dropped (the stream ends with an error status), training ends (Finished)
+   * or the worker is moved to another job of the pool (Moved). A coordinator
+   * with several jobs may hold a Join without a Welcome while no job needs
+   * the worker.
    */
   Join(argument: _kfkd_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
   Join(argument: _kfkd_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
   /**
    * Joins the training run. The coordinator answers with one Welcome, then
    * streams this worker's shard updates and tasks until the worker leaves, is
-   * dropped (the stream ends with an error status) or training ends (Finished).
+   * dropped (the stream ends with an error status), training ends (Finished)
+   * or the worker is moved to another job of the pool (Moved). A coordinator
+   * with several jobs may hold a Join without a Welcome while no job needs
+   * the worker.
    */
   join(argument: _kfkd_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
   join(argument: _kfkd_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_Command__Output>;
@@ -92,7 +98,10 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   /**
    * Joins the training run. The coordinator answers with one Welcome, then
    * streams this worker's shard updates and tasks until the worker leaves, is
-   * dropped (the stream ends with an error status) or training ends (Finished).
+   * dropped (the stream ends with an error status), training ends (Finished)
+   * or the worker is moved to another job of the pool (Moved). A coordinator
+   * with several jobs may hold a Join without a Welcome while no job needs
+   * the worker.
    */
   Join: grpc.handleServerStreamingCall<_kfkd_v1_JoinRequest__Output, _kfkd_v1_Command>;
   

@@ -6,7 +6,8 @@ export interface WorkerGone {
   'session'?: (number);
   /**
    * Why the coordinator removed it: 'left', 'stream-closed', 'deadline',
-   * 'heartbeat', 'invalid-message', 'replaced' or 'shutdown'
+   * 'heartbeat', 'invalid-message', 'replaced', 'shutdown' or 'moved' (to
+   * another job of the pool)
    * (LEAVE_REASONS in src/vocabulary.ts).
    */
   'reason'?: (string);
@@ -18,7 +19,8 @@ export interface WorkerGone__Output {
   'session': (number);
   /**
    * Why the coordinator removed it: 'left', 'stream-closed', 'deadline',
-   * 'heartbeat', 'invalid-message', 'replaced' or 'shutdown'
+   * 'heartbeat', 'invalid-message', 'replaced', 'shutdown' or 'moved' (to
+   * another job of the pool)
    * (LEAVE_REASONS in src/vocabulary.ts).
    */
   'reason': (string);

@@ -11,7 +11,7 @@ import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts'
 import { serveMetrics } from './metrics-endpoint.ts';
 import { RunReport } from './run-report.ts';
 import { onInterrupt, quitAtOnceHint } from './signals.ts';
-import { type TrainingFlags, defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
+import { type TrainingFlags, checkpointIdentity, defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
 /** The flags addCoordinatorFlags adds (commands/coordinator.ts), which `kfkd local` passes on to its coordinator. */
 export interface CoordinatorServiceFlags {
@@ -32,9 +32,9 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
   preferThroughputGc();
   const flags = await withCheckpointEpochs(given);
   const inputs = await loadTrainingInputs(flags);
-  const { data, spec, prepared } = inputs;
+  const { spec, prepared } = inputs;
   const runDir = flags.runDir ?? defaultRunDir(spec);
-  const identity = { net: spec.name, data: flags.data, dataRows: data.rows, seed: flags.seed, epochs: spec.training.maxEpochs, batchSize: spec.training.batchSize, parameters: paramLayout(spec).size };
+  const identity = checkpointIdentity(flags, inputs);
   // A finished run started again (a restarted pod, the same command twice): done at once, nothing trained, saved or served.
   if (flags.resumeFrom === 'latest') {
     const finished = await completedRun(runDir, identity, spec.training.maxEpochs);

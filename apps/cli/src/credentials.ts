@@ -21,7 +21,7 @@ import type { Logger } from '@kfkd/runtime';
 import { CREDENTIAL_FILES, type ClientRole, writeCredentials } from './certs.ts';
 import { TOKEN_ENV, readToken, tlsKeyOption, tokenFileOption } from './cluster-flags.ts';
 import { UsageError } from './failure.ts';
-import { booleanOption, stringOption } from './options.ts';
+import { booleanOption, commaSeparatedList, stringOption } from './options.ts';
 
 /** The folder of a coordinator's own credentials inside its run directory. */
 export const RUN_DIR_CREDENTIALS = 'credentials';
@@ -47,6 +47,21 @@ export function addClientCredentialFlags(command: Command, role: ClientRole): Co
     .addOption(stringOption('--tls-ca <file>', 'PEM CA bundle: connect over TLS, trusting the coordinator certificates it signed'))
     .addOption(stringOption('--tls-cert <file>', 'PEM client certificate, for a coordinator that requires one (with --tls-key)'))
     .addOption(tlsKeyOption());
+}
+
+/** The flags of CoordinatorCredentialFlags, which coordinatorCredentials() checks and reads: `kfkd coordinator` and `kfkd pipeline`. */
+export function addCoordinatorCredentialFlags(command: Command): Command {
+  return command
+    .addOption(credentialsOption('coordinator'))
+    .addOption(insecureOption())
+    .addOption(
+      stringOption('--tls-san <names>', 'without --credentials: extra host names or IP addresses of the certificate made on first start, comma separated (localhost, 127.0.0.1 and the host name are always in)').argParser(commaSeparatedList),
+    )
+    .addOption(tokenFileOption('coordinator'))
+    .addOption(stringOption('--viewer-token-file <file>', 'the viewer tokens accepted (Watch only), one per line, re-read when the file changes (default: viewer.tokens of --credentials)'))
+    .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
+    .addOption(tlsKeyOption())
+    .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'));
 }
 
 /**

@@ -24,6 +24,7 @@ import type { CoordinatorServiceFlags } from './coordinator-run.ts';
 import { envName } from './options.ts';
 import { ChildFailedError, EXIT_COMPLETE, EXIT_FAILED, type ExitCode, interruptedExitCode } from './failure.ts';
 import { localWorkerMetricsListen } from './metrics-endpoint.ts';
+import type { PipelineFlags } from './pipeline-run.ts';
 import { onInterrupt } from './signals.ts';
 import type { TrainingFlags } from './training-setup.ts';
 
@@ -47,8 +48,76 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 }
 
 export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
+  const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
+  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  coordinatorArgs.push('--metrics-listen', flags.metricsListen, '--resume-from', flags.resumeFrom);
+  return runLocalCluster({ ...flags, coordinatorArgs });
+}
+
+/** What `kfkd pipeline --local-workers N` is given (its flags: commands/pipeline.ts). */
+export interface LocalPipelineFlags extends PipelineFlags {
+  /** Unset: the pipeline serves workers started elsewhere. */
+  localWorkers?: number;
+}
+
+/**
+ * `kfkd pipeline --local-workers N`: the pipeline (without that flag) as
+ * the process the N workers join, as `kfkd local` runs a coordinator. No
+ * dashboard yet: a pool's Watch stream is not served.
+ */
+export async function runLocalPipeline(flags: LocalPipelineFlags & { localWorkers: number }): Promise<ExitCode> {
+  return runLocalCluster({
+    coordinatorArgs: ['pipeline', ...pipelineArgs(flags)],
+    workers: flags.localWorkers,
+    backend: flags.backend,
+    metricsListen: flags.metricsListen,
+    dashboard: false,
+    dashboardListen: '127.0.0.1:0',
+    // The pipeline process must serve the workers, not start more.
+    notPassedOn: [envName('--local-workers')],
+  });
+}
+
+/** The pipeline's flags as resolved, to pass on to the pipeline process (credentials are its run directory's). */
+function pipelineArgs(flags: PipelineFlags): string[] {
+  const args = ['--net', flags.net, '--data', flags.data, '--batch', String(flags.batch), '--seed', String(flags.seed), '--run-dir', flags.runDir, '--backend', flags.backend];
+  const optional: [string, string | number | undefined][] = [
+    ['--epochs', flags.epochs],
+    ['--specialist-epochs', flags.specialistEpochs],
+    ['--test', flags.test],
+    ['--out', flags.out],
+    ['--grid', flags.grid],
+    ['--lookup', flags.lookup],
+    ['--submission', flags.submission],
+  ];
+  for (const [flag, value] of optional) if (value !== undefined) args.push(flag, String(value));
+  args.push('--listen', flags.listen, '--min-workers', String(flags.minWorkers), '--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  args.push('--metrics-listen', flags.metricsListen);
+  return args;
+}
+
+/** A cluster on this machine: what serves the workers, and the workers and dashboard `kfkd local` starts beside it. */
+export interface LocalCluster {
+  /**
+   * The command line of the process the workers join (`coordinator ...`, or
+   * `pipeline ...` for `kfkd pipeline --local-workers`): it must log
+   * `listening on HOST:PORT`, and its TLS credentials as `kfkd coordinator` does.
+   */
+  readonly coordinatorArgs: readonly string[];
+  readonly workers: number;
+  readonly backend: BackendChoice;
+  /** The coordinator's --metrics-listen: worker i gets the port after it (metrics-endpoint.ts). */
+  readonly metricsListen: string;
+  readonly dashboard: boolean;
+  readonly dashboardListen: string;
+  /** Environment variables the children must not see, beyond the credentials' (e.g. the one that would make the coordinator start workers again). */
+  readonly notPassedOn?: readonly string[];
+}
+
+/** Starts the coordinator, then the dashboard and the workers; exit codes and signals as `kfkd local` (see the top of this file). */
+export async function runLocalCluster(flags: LocalCluster): Promise<ExitCode> {
   // The children's credentials are the run's own, whatever the environment says.
-  const notPassedOn = new Set(['FORCE_COLOR', TOKEN_ENV, envName('--token-file'), envName('--credentials'), envName('--insecure'), envName('--viewer-token-file')]);
+  const notPassedOn = new Set(['FORCE_COLOR', TOKEN_ENV, envName('--token-file'), envName('--credentials'), envName('--insecure'), envName('--viewer-token-file'), ...(flags.notPassedOn ?? [])]);
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !notPassedOn.has(name)));
   let credentials = '';
   const children = new Set<ChildProcess>();
@@ -86,9 +155,6 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
     return child;
   };
 
-  const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
-  coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
-  coordinatorArgs.push('--metrics-listen', flags.metricsListen, '--resume-from', flags.resumeFrom);
   let workersStarted = false;
   let dashboard: ChildProcess | null = null;
   const startWorkers = (address: string): void => {
@@ -114,7 +180,7 @@ export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
   };
   const coordinator = start(
     'coordinator',
-    coordinatorArgs,
+    [...flags.coordinatorArgs],
     (line) => {
       const made = /TLS credentials: .* credentials=("(?:[^"\\]|\\.)*"|\S+)/.exec(line);
       if (made) {

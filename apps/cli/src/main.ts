@@ -4,6 +4,7 @@ import { coordinatorCommand } from './commands/coordinator.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { localCommand } from './commands/local.ts';
+import { pipelineCommand } from './commands/pipeline.ts';
 import { plotCommand } from './commands/plot.ts';
 import { predictCommand } from './commands/predict.ts';
 import { synthCommand } from './commands/synth.ts';
@@ -28,6 +29,7 @@ const program = new Command('kfkd')
   .addCommand(coordinatorCommand())
   .addCommand(workerCommand())
   .addCommand(localCommand())
+  .addCommand(pipelineCommand())
   .addCommand(dashboardCommand())
   .addCommand(certsCommand())
   .addHelpText('after', exitCodeHelp());

@@ -5,6 +5,7 @@
  * single-process training starts from.
  */
 import type { Command } from 'commander';
+import type { RunIdentity } from '@kfkd/coordinator';
 import { type KeypointDataset, readTrainingCsv } from '@kfkd/data';
 import {
   type NetSpec,
@@ -58,7 +59,11 @@ export interface TrainingInputs {
 /** Reads the data and resolves the net with its training settings. */
 export async function loadTrainingInputs(flags: TrainingFlags): Promise<TrainingInputs> {
   // Read the data first: a bad file should fail before any backend starts.
-  const data = await readTrainingCsv(flags.data);
+  return trainingInputsOf(await readTrainingCsv(flags.data), flags);
+}
+
+/** The net resolved with its training settings, on data already read (`kfkd pipeline` reads it once for all its jobs). */
+export function trainingInputsOf(data: KeypointDataset, flags: Omit<TrainingFlags, 'data'>): TrainingInputs {
   const base = netSpec(flags.net);
   const chosen = flags.cols ? specialistSpecForKeypoints(base, parseKeypoints(flags.cols)) : base;
   const prepared = prepareTrainingData(data, chosen, flags.seed);
@@ -80,6 +85,12 @@ export async function startingParameters(spec: NetSpec, flags: TrainingFlags, sa
     say(`initialised ${copied.length} of ${paramLayout(spec).entries.length} tensors from ${flags.initFrom} (${copied.join(', ')})`);
   }
   return parameters;
+}
+
+/** The settings a run's checkpoint must share to be resumed (`kfkd coordinator`, each job of `kfkd pipeline`). */
+export function checkpointIdentity(flags: Pick<TrainingFlags, 'data' | 'seed'>, inputs: TrainingInputs): RunIdentity {
+  const { data, spec } = inputs;
+  return { net: spec.name, data: flags.data, dataRows: data.rows, seed: flags.seed, epochs: spec.training.maxEpochs, batchSize: spec.training.batchSize, parameters: paramLayout(spec).size };
 }
 
 /** config.json of a run, less what depends on where it computes. */

@@ -59,6 +59,9 @@ export class PoolCoordinator {
   /** The training jobs' pools, with their step timeouts. */
   private readonly pools = new Map<WorkerPool, number>();
   private server: grpc.Server | null = null;
+  /** runJob() calls whose job is not in the router yet (loading its checkpoint). */
+  private preparing = 0;
+  private closeRequested = false;
 
   constructor(private readonly config: PoolCoordinatorConfig) {
     this.router = new JobRouter({ log: config.log, clock: config.clock });
@@ -98,11 +101,20 @@ export class PoolCoordinator {
    */
   async runJob(name: string, config: Omit<JobConfig, 'log' | 'clock' | 'metrics'>): Promise<CoordinatorOutcome> {
     if (this.currentState !== 'running') throw new Error(`runJob() called in state ${this.currentState}`);
+    if (this.closeRequested) throw new Error('runJob() called after close()');
     const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock });
     const minWorkers = config.minWorkers ?? 1;
     // A step's rows are dealt over SLOT_COUNT slots and its batch: more workers than either would idle.
     const maxWorkers = Math.min(SLOT_COUNT, config.spec.training.batchSize);
-    const prepared = await job.prepare((options) => this.router.addJob(name, options, () => ({ remainingWork: job.remainingWork(), minWorkers, maxWorkers })));
+    // A job added before close() is still added when its checkpoint takes a while to load (see close()).
+    this.preparing++;
+    let prepared: Awaited<ReturnType<TrainingJob['prepare']>>;
+    try {
+      prepared = await job.prepare((options) => this.router.addJob(name, options, () => ({ remainingWork: job.remainingWork(), minWorkers, maxWorkers })));
+    } finally {
+      this.preparing--;
+      if (this.closeRequested && this.preparing === 0) this.router.close();
+    }
     if ('finished' in prepared) return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
     const { pool } = prepared;
     this.pools.set(pool, job.stepTimeoutMs);
@@ -123,9 +135,14 @@ export class PoolCoordinator {
     }
   }
 
-  /** No job will be added any more: once the last one ends, the workers are told training is over. */
+  /**
+   * No job will be added any more (runJob() calls made before this one
+   * still add theirs): once the last one ends, the workers are told
+   * training is over.
+   */
   close(): void {
-    this.router.close();
+    this.closeRequested = true;
+    if (this.preparing === 0) this.router.close();
   }
 
   /** Every job stops after its step in flight and checkpoints (runJob resolves with stopReason 'aborted'). */

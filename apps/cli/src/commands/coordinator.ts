@@ -1,11 +1,10 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from '@kfkd/coordinator/defaults';
-import { tlsKeyOption, tokenFileOption } from '../cluster-flags.ts';
-import { credentialsOption, insecureOption } from '../credentials.ts';
+import { addCoordinatorCredentialFlags } from '../credentials.ts';
 import type { CoordinatorFlags } from '../coordinator-run.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
 import { exitCodeHelp } from '../failure.ts';
-import { commaSeparatedList, envName, integerOption, numberOption, stringOption } from '../options.ts';
+import { envName, integerOption, numberOption, stringOption } from '../options.ts';
 import { addTrainingFlags } from '../training-setup.ts';
 
 /** The coordinator's timeout defaults, in the flags' unit (seconds). */
@@ -14,6 +13,20 @@ const HEARTBEAT_TIMEOUT_S = DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000;
 
 /** The flags of a coordinator beyond those of a training run (also used by `kfkd local`). */
 export function addCoordinatorFlags(command: Command, defaultListen: string, defaultMetricsListen: string): Command {
+  return addPoolServiceFlags(command, defaultListen, defaultMetricsListen).addOption(
+    new Option(
+      '--resume-from <checkpoint>',
+      'which checkpoint of --run-dir to resume: latest, or previous (checkpoint.kfkd.prev; the current file is set aside as .set-aside). ' +
+        'A corrupt latest checkpoint is refused, never skipped silently',
+    )
+      .choices(['latest', 'previous'])
+      .default('latest')
+      .env(envName('--resume-from')),
+  );
+}
+
+/** What serves the workers: where, how many a job waits for, the timeouts, the metrics (also `kfkd pipeline`'s pool, each job's minimum). */
+export function addPoolServiceFlags(command: Command, defaultListen: string, defaultMetricsListen: string): Command {
   return command
     .addOption(stringOption('--listen <host:port>', 'where workers connect (port 0: any free port, printed at start)', defaultListen))
     .addOption(integerOption('--min-workers <n>', 'training waits while fewer workers are connected', 1, 1))
@@ -25,44 +38,21 @@ export function addCoordinatorFlags(command: Command, defaultListen: string, def
         HEARTBEAT_TIMEOUT_S,
       ),
     )
-    .addOption(metricsListenOption(defaultMetricsListen))
-    .addOption(
-      new Option(
-        '--resume-from <checkpoint>',
-        'which checkpoint of --run-dir to resume: latest, or previous (checkpoint.kfkd.prev; the current file is set aside as .set-aside). ' +
-          'A corrupt latest checkpoint is refused, never skipped silently',
-      )
-        .choices(['latest', 'previous'])
-        .default('latest')
-        .env(envName('--resume-from')),
-    );
+    .addOption(metricsListenOption(defaultMetricsListen));
 }
 
 export function coordinatorCommand(): Command {
-  return addCoordinatorFlags(
-    addTrainingFlags(
-      new Command('coordinator').description(
-        'Coordinate distributed training: serve workers (`kfkd worker`) over gRPC, run the synchronous training loop with them, ' +
-          'checkpoint to the run directory every epoch and on SIGTERM (then exit 143; a restart with the same --run-dir resumes), and save the model as `kfkd train` does. ' +
-          'A run directory whose run is finished (all epochs, or early stopping) makes a restart exit 0 at once, without training or saving again; more --epochs extend it. ' +
-          'TLS with client certificates is on by default: pass --credentials DIR (the coordinator folder of `kfkd certs`), or let the first start create ' +
-          '<run-dir>/credentials/ (reused on restart) and copy its worker and viewer folders to workers and dashboards. ' +
-          'Every call carries a token: worker tokens may train and watch, viewer tokens only watch (token files are re-read when they change, so tokens rotate without a restart).',
-      ),
+  const command = addTrainingFlags(
+    new Command('coordinator').description(
+      'Coordinate distributed training: serve workers (`kfkd worker`) over gRPC, run the synchronous training loop with them, ' +
+        'checkpoint to the run directory every epoch and on SIGTERM (then exit 143; a restart with the same --run-dir resumes), and save the model as `kfkd train` does. ' +
+        'A run directory whose run is finished (all epochs, or early stopping) makes a restart exit 0 at once, without training or saving again; more --epochs extend it. ' +
+        'TLS with client certificates is on by default: pass --credentials DIR (the coordinator folder of `kfkd certs`), or let the first start create ' +
+        '<run-dir>/credentials/ (reused on restart) and copy its worker and viewer folders to workers and dashboards. ' +
+        'Every call carries a token: worker tokens may train and watch, viewer tokens only watch (token files are re-read when they change, so tokens rotate without a restart).',
     ),
-    '0.0.0.0:50051',
-    COORDINATOR_METRICS_LISTEN,
-  )
-    .addOption(credentialsOption('coordinator'))
-    .addOption(insecureOption())
-    .addOption(
-      stringOption('--tls-san <names>', 'without --credentials: extra host names or IP addresses of the certificate made on first start, comma separated (localhost, 127.0.0.1 and the host name are always in)').argParser(commaSeparatedList),
-    )
-    .addOption(tokenFileOption('coordinator'))
-    .addOption(stringOption('--viewer-token-file <file>', 'the viewer tokens accepted (Watch only), one per line, re-read when the file changes (default: viewer.tokens of --credentials)'))
-    .addOption(stringOption('--tls-cert <file>', 'PEM certificate chain: serve over TLS (with --tls-key)'))
-    .addOption(tlsKeyOption())
-    .addOption(stringOption('--tls-client-ca <file>', 'PEM CA bundle: require worker certificates signed by it (mTLS)'))
+  );
+  return addCoordinatorCredentialFlags(addCoordinatorFlags(command, '0.0.0.0:50051', COORDINATOR_METRICS_LISTEN))
     .addHelpText('after', exitCodeHelp())
     .action(async (flags: CoordinatorFlags) => {
       const { runCoordinator } = await import('../coordinator-run.ts');

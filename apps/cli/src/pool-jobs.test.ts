@@ -4,8 +4,8 @@
  * the short job moves to the long one when it ends (protocol: Moved, then a
  * new Join welcomed into the long job with its net). The workers are real
  * `kfkd worker` processes on loopback; the pool's coordinator
- * (PoolCoordinator) runs in this process, as no command starts one yet
- * (`kfkd pipeline` will, issue 14).
+ * (PoolCoordinator) runs in this process, so that its log can be read
+ * (`kfkd pipeline` is the command that runs one: commands/pipeline.test.ts).
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,12 +1,16 @@
 /**
  * The pool coordinator's own lifecycle, without workers: a job shut down
  * while it waits for workers stops as a run does (CoordinatorStoppedError,
- * its last checkpoint kept) and leaves the pool; the server stops.
+ * its last checkpoint kept) and leaves the pool; the server stops. Its
+ * Watch streams the pool (pool-journal.ts).
  */
+import * as grpc from '@grpc/grpc-js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netSpec, paramLayout } from '@kfkd/model';
+import { kfkdProto, tokenMetadata } from '@kfkd/proto';
+import type { WatchEvent__Output } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
@@ -44,4 +48,48 @@ it('a job waiting for workers stops on shutdown() as a run does, and leaves the 
   expect(log.lines.join('\n')).toMatch(/job over \{"job":"tiny","jobs":0/);
   await pool.stop();
   expect(pool.state).toBe('stopped');
+});
+
+it('Watch streams the pool: PoolInfo, the status with its waiting job, the job named; the stream ends when the pool stops', async () => {
+  const spec = netSpec('tinyconv-test');
+  const rows = (count: number) => ({ rows: count, pixels: new Uint8Array(count * 96 * 96), targets: new Float32Array(count * 30) });
+  const log = memoryLogger();
+  const pool = new PoolCoordinator({ listen: '127.0.0.1:0', tokens: new TokenCheck('a-worker-token', 'a-viewer-token'), tls: null, log });
+  const port = await pool.start();
+  const run = pool
+    .runJob('tiny', {
+      spec,
+      data: { columns: [], train: rows(64), valid: rows(8), sourceRows: 72 },
+      parameters: new Float32Array(paramLayout(spec).size),
+      seed: 1,
+      runDir: join(dir, 'tiny'),
+      runConfig: {},
+      identity: { net: spec.name },
+      minWorkers: 2,
+    })
+    .catch((error: unknown) => error);
+  while (!log.lines.some((l) => l.startsWith('waiting for workers'))) await new Promise((r) => setTimeout(r, 10));
+  const client = new (kfkdProto().kfkd.v1.Coordinator)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const call = client.Watch({}, tokenMetadata('a-viewer-token'));
+  const seen: WatchEvent__Output[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    call.on('end', () => resolve());
+    call.on('error', reject);
+  });
+  call.on('data', (e: WatchEvent__Output) => seen.push(e));
+  while (!seen.some((e) => e.replayDone)) await new Promise((r) => setTimeout(r, 10));
+  expect(seen.map((e) => [e.event, e.job])).toEqual([
+    ['poolInfo', ''],
+    ['pool', ''],
+    ['run', 'tiny'],
+    ['replayDone', ''],
+  ]);
+  expect(seen[1]!.pool!.jobs).toEqual([{ name: 'tiny', net: 'tinyconv-test', state: 'waiting', epochsDone: 0, maxEpochs: spec.training.maxEpochs, bestValidRmsePx: 0, workers: 0, minWorkers: 2 }]);
+  pool.shutdown();
+  await run;
+  await pool.stop();
+  await ended;
+  expect(seen.at(-1)).toMatchObject({ event: 'finished', job: '', finished: { reason: 'aborted' } });
+  expect(seen.find((e) => e.event === 'finished' && e.job === 'tiny')!.finished!.reason).toBe('failed');
+  client.close();
 });

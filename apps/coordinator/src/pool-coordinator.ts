@@ -13,14 +13,15 @@
  * - stopping: stop() called: new joins refused, the server closing
  * - stopped:  stop() resolved
  *
- * Not yet (issue 14): a Watch journal of the pool (Watch answers
- * UNIMPLEMENTED), metrics with a `job` label.
+ * Watch streams every job (pool-journal.ts): each job's journal, its
+ * events named by the job, and the pool's status (jobs, placements).
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { LogFields, Logger } from '@kfkd/runtime';
 import type { TokenCheck } from './auth.ts';
 import { type Clock, realClock } from './clock.ts';
 import { JobRouter } from './job-router.ts';
+import { PoolJournal } from './pool-journal.ts';
 import type { WorkerPool } from './pool.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
@@ -55,14 +56,17 @@ export class PoolCoordinator {
   private currentState: PoolCoordinatorState = 'created';
   private readonly router: JobRouter;
   private readonly service: CoordinatorService;
+  /** What Watch streams: every job and the pool's status. */
+  readonly journal: PoolJournal;
   private readonly abort = new AbortController();
   /** The training jobs' pools, with their step timeouts. */
   private readonly pools = new Map<WorkerPool, number>();
   private server: grpc.Server | null = null;
 
   constructor(private readonly config: PoolCoordinatorConfig) {
-    this.router = new JobRouter({ log: config.log, clock: config.clock });
-    this.service = new CoordinatorService(this.router, config.tokens, config.log);
+    this.router = new JobRouter({ log: config.log, clock: config.clock, onPlacementChanged: () => this.journal.statusChanged() });
+    this.journal = new PoolJournal({ placements: () => this.router.placements() });
+    this.service = new CoordinatorService(this.router, config.tokens, config.log, this.journal);
   }
 
   get state(): PoolCoordinatorState {
@@ -105,6 +109,7 @@ export class PoolCoordinator {
     const prepared = await job.prepare((options) => this.router.addJob(name, options, () => ({ remainingWork: job.remainingWork(), minWorkers, maxWorkers })));
     if ('finished' in prepared) return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
     const { pool } = prepared;
+    this.journal.addJob(name, prepared.journal, minWorkers);
     this.pools.set(pool, job.stepTimeoutMs);
     const heartbeats = pool.watchHeartbeats();
     try {
@@ -141,6 +146,7 @@ export class PoolCoordinator {
     this.transition('stopping');
     this.service.stopAccepting();
     this.router.stop(this.abort.signal.aborted ? 'shutdown' : 'finished');
+    this.journal.finish(this.abort.signal.aborted ? 'aborted' : 'completed');
     if (this.server) await stopServer(this.server);
     this.server = null;
     this.transition('stopped');

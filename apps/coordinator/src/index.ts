@@ -6,7 +6,7 @@ export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, pro
 export { type CompletedRun, completedRun } from './completed-run.ts';
 export * from './errors.ts';
 export type { TlsFiles } from './server.ts';
-export { CoordinatorMetrics, type JobPhases, type StepPhase } from './metrics.ts';
+export { CoordinatorMetrics, type CoordinatorMetricsOptions, JOB_LABEL, JobMetrics, type JobPhases, type RunMetrics, type StepPhase } from './metrics.ts';
 export type { EdgeObserver, RejectReason } from './edge-observer.ts';
 export { WorkerPool, type PoolObserver, type PoolOptions } from './pool.ts';
 export { type FinishedRun, type JobConfig, type PreparedJob, TrainingJob } from './training-job.ts';

@@ -9,12 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netSpec, paramLayout } from '@kfkd/model';
+import { metricValue } from '@kfkd/metrics';
 import { kfkdProto, tokenMetadata } from '@kfkd/proto';
 import type { WatchEvent__Output } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
 import { CoordinatorStoppedError } from './errors.ts';
+import { CoordinatorMetrics, JOB_LABEL } from './metrics.ts';
 import { PoolCoordinator } from './pool-coordinator.ts';
 
 let dir: string;
@@ -54,7 +56,8 @@ it('Watch streams the pool: PoolInfo, the status with its waiting job, the job n
   const spec = netSpec('tinyconv-test');
   const rows = (count: number) => ({ rows: count, pixels: new Uint8Array(count * 96 * 96), targets: new Float32Array(count * 30) });
   const log = memoryLogger();
-  const pool = new PoolCoordinator({ listen: '127.0.0.1:0', tokens: new TokenCheck('a-worker-token', 'a-viewer-token'), tls: null, log });
+  const metrics = new CoordinatorMetrics(undefined, { pool: true });
+  const pool = new PoolCoordinator({ listen: '127.0.0.1:0', tokens: new TokenCheck('a-worker-token', 'a-viewer-token'), tls: null, log, metrics });
   const port = await pool.start();
   const run = pool
     .runJob('tiny', {
@@ -85,11 +88,22 @@ it('Watch streams the pool: PoolInfo, the status with its waiting job, the job n
     ['replayDone', ''],
   ]);
   expect(seen[1]!.pool!.jobs).toEqual([{ name: 'tiny', net: 'tinyconv-test', state: 'waiting', epochsDone: 0, maxEpochs: spec.training.maxEpochs, bestValidRmsePx: 0, workers: 0, minWorkers: 2 }]);
+  // The job reports to the pool's metrics under its name; the server to the pool's (the watcher's connection).
+  expect(await metricValue(metrics.registry, 'kfkd_epochs_max', { [JOB_LABEL]: 'tiny' })).toBe(spec.training.maxEpochs);
+  expect(await metricValue(metrics.registry, 'kfkd_workers', { [JOB_LABEL]: 'tiny', state: 'active' })).toBe(0);
+  expect(await metricValue(metrics.registry, 'kfkd_grpc_sessions', { state: 'authenticated' })).toBe(1);
   pool.shutdown();
   await run;
   await pool.stop();
   await ended;
   expect(seen.at(-1)).toMatchObject({ event: 'finished', job: '', finished: { reason: 'aborted' } });
   expect(seen.find((e) => e.event === 'finished' && e.job === 'tiny')!.finished!.reason).toBe('failed');
+  // An ended job's members gauges go; its other series stay.
+  expect(await metricValue(metrics.registry, 'kfkd_workers', { [JOB_LABEL]: 'tiny', state: 'active' })).toBeUndefined();
+  expect(await metricValue(metrics.registry, 'kfkd_epochs_max', { [JOB_LABEL]: 'tiny' })).toBe(spec.training.maxEpochs);
   client.close();
+});
+
+it("refuses the metrics of one run (they have no job label)", () => {
+  expect(() => new PoolCoordinator({ listen: '127.0.0.1:0', tokens: new TokenCheck('t'), tls: null, log: memoryLogger(), metrics: new CoordinatorMetrics() })).toThrow(/pool: true/);
 });

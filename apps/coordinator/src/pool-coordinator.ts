@@ -27,6 +27,7 @@ import { type TlsFiles, serverCredentials, startServer, stopServer } from './ser
 import { CoordinatorService } from './service.ts';
 import { SLOT_COUNT } from './sharding.ts';
 import { type CoordinatorOutcome, type JobConfig, TrainingJob } from './training-job.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 
 export type PoolCoordinatorState = 'created' | 'running' | 'stopping' | 'stopped';
 
@@ -39,6 +40,12 @@ export interface PoolCoordinatorConfig {
   readonly log: Logger;
   /** Transit timeouts of moved workers and every job's deadlines (default: the real clock). */
   readonly clock?: Clock;
+  /**
+   * Prometheus metrics of the pool (served by the caller), made with
+   * `new CoordinatorMetrics(registry, { pool: true })`: each job's series
+   * carry its name as JOB_LABEL, the server's have no job label.
+   */
+  readonly metrics?: CoordinatorMetrics;
 }
 
 /** A logger that adds `job` to every line, so that the jobs' lines can be told apart. */
@@ -64,9 +71,10 @@ export class PoolCoordinator {
   private server: grpc.Server | null = null;
 
   constructor(private readonly config: PoolCoordinatorConfig) {
+    if (config.metrics && !config.metrics.ofPool) throw new Error('PoolCoordinator: its metrics must be made for a pool: new CoordinatorMetrics(registry, { pool: true })');
     this.router = new JobRouter({ log: config.log, clock: config.clock, onPlacementChanged: () => this.journal.statusChanged() });
     this.journal = new PoolJournal({ placements: () => this.router.placements() });
-    this.service = new CoordinatorService(this.router, config.tokens, config.log, this.journal);
+    this.service = new CoordinatorService(this.router, config.tokens, config.log, this.journal, config.metrics);
   }
 
   get state(): PoolCoordinatorState {
@@ -83,9 +91,11 @@ export class PoolCoordinator {
     if (this.currentState !== 'created') throw new Error(`start() called in state ${this.currentState}`);
     const { config, service } = this;
     const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), {
+      observer: config.metrics,
       interceptors: [service.interceptor()],
     });
     this.server = bound.server;
+    config.metrics?.watchSessions(() => bound.sessions.counts());
     const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
     config.log.info(`listening on ${host}:${bound.port}`, { tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off' });
     this.transition('running');
@@ -102,12 +112,16 @@ export class PoolCoordinator {
    */
   async runJob(name: string, config: Omit<JobConfig, 'log' | 'clock' | 'metrics'>): Promise<CoordinatorOutcome> {
     if (this.currentState !== 'running') throw new Error(`runJob() called in state ${this.currentState}`);
-    const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock });
+    const metrics = this.config.metrics?.job(name);
+    const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock, metrics });
     const minWorkers = config.minWorkers ?? 1;
     // A step's rows are dealt over SLOT_COUNT slots and its batch: more workers than either would idle.
     const maxWorkers = Math.min(SLOT_COUNT, config.spec.training.batchSize);
     const prepared = await job.prepare((options) => this.router.addJob(name, options, () => ({ remainingWork: job.remainingWork(), minWorkers, maxWorkers })));
-    if ('finished' in prepared) return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
+    if ('finished' in prepared) {
+      void this.config.metrics?.endJob(name);
+      return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
+    }
     const { pool } = prepared;
     this.journal.addJob(name, prepared.journal, minWorkers);
     this.pools.set(pool, job.stepTimeoutMs);
@@ -125,6 +139,7 @@ export class PoolCoordinator {
     } finally {
       heartbeats.cancel();
       this.pools.delete(pool);
+      void this.config.metrics?.endJob(name);
     }
   }
 

@@ -5,7 +5,7 @@
  * Watch streams the pool (pool-journal.ts).
  */
 import * as grpc from '@grpc/grpc-js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netSpec, paramLayout } from '@kfkd/model';
@@ -15,6 +15,7 @@ import type { WatchEvent__Output } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
+import { saveCheckpoint } from './checkpoint.ts';
 import { CoordinatorStoppedError } from './errors.ts';
 import { CoordinatorMetrics, JOB_LABEL } from './metrics.ts';
 import { PoolCoordinator } from './pool-coordinator.ts';
@@ -106,4 +107,25 @@ it('Watch streams the pool: PoolInfo, the status with its waiting job, the job n
 
 it("refuses the metrics of one run (they have no job label)", () => {
   expect(() => new PoolCoordinator({ listen: '127.0.0.1:0', tokens: new TokenCheck('t'), tls: null, log: memoryLogger(), metrics: new CoordinatorMetrics() })).toThrow(/pool: true/);
+});
+
+it('a job whose run is already finished is not trained, and the Watch shows it as it ended, with its history', async () => {
+  const spec = netSpec('tinyconv-test');
+  const maxEpochs = spec.training.maxEpochs;
+  const rows = (count: number) => ({ rows: count, pixels: new Uint8Array(count * 96 * 96), targets: new Float32Array(count * 30) });
+  const size = paramLayout(spec).size;
+  const history = Array.from({ length: maxEpochs }, (_, i) => ({ epoch: i + 1, trainLoss: 0.1, validLoss: 0.2, trainValidRatio: 0.5, validRmsePx: 30 - i / maxEpochs, learningRate: 0.01, momentum: 0.9, seconds: 1 }));
+  const identity = { net: spec.name };
+  const runDir = join(dir, 'done');
+  await mkdir(runDir);
+  await saveCheckpoint(runDir, identity, { epoch: maxEpochs + 1, step: 0, epochLossSum: 0, epochSeconds: 0, parameters: new Float32Array(size), velocity: new Float32Array(size), history, earlyStopping: null, bestWeights: null });
+  const pool = new PoolCoordinator({ listen: '127.0.0.1:0', tokens: new TokenCheck('t'), tls: null, log: memoryLogger() });
+  await pool.start();
+  const outcome = await pool.runJob('done', { spec, data: { columns: [], train: rows(64), valid: rows(8), sourceRows: 72 }, parameters: new Float32Array(size), seed: 1, runDir, runConfig: {}, identity });
+  expect(outcome.alreadyFinished).toBe(true);
+  expect(pool.journal.status().jobs).toEqual([{ name: 'done', net: spec.name, state: 'completed', epochsDone: maxEpochs, maxEpochs, bestValidRmsePx: history.at(-1)!.validRmsePx, workers: 0, minWorkers: 1 }]);
+  const replay = pool.journal.replay();
+  expect(replay.filter((e) => e.job === 'done' && e.epoch)).toHaveLength(maxEpochs);
+  expect(replay.find((e) => e.job === 'done' && e.finished)!.finished).toEqual({ reason: 'completed' });
+  await pool.stop();
 });

@@ -119,6 +119,8 @@ export class PoolCoordinator {
     const maxWorkers = Math.min(SLOT_COUNT, config.spec.training.batchSize);
     const prepared = await job.prepare((options) => this.router.addJob(name, options, () => ({ remainingWork: job.remainingWork(), minWorkers, maxWorkers })));
     if ('finished' in prepared) {
+      // Shown as it ended (a resumed pool's finished jobs stay on the dashboard), not trained again.
+      this.journal.addJob(name, job.finishedJournal(prepared.finished), minWorkers);
       void this.config.metrics?.endJob(name);
       return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
     }

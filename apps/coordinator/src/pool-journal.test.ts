@@ -120,3 +120,20 @@ it("a viewer's stream goes on past a job's end and ends with the pool's", async 
   const replay = journal.replay();
   expect(replay.at(-1)).toEqual({ timeMs: 7, finished: { reason: 'completed' } });
 });
+
+it('a job added again under the name of one that ended replaces it, in its place', async () => {
+  const { journal, general } = pool();
+  general.finish('aborted');
+  const again = journalOf('net2', 30);
+  journal.addJob('general', again, 1);
+  const seen: WatchEvent[] = [];
+  journal.subscribe((e) => seen.push(e));
+  general.epoch(record(3, 1));
+  again.epoch(record(1, 7));
+  await tick();
+  expect(seen.filter((e) => e.epoch).map((e) => e.epoch!.validRmsePx)).toEqual([7]);
+  expect(journal.status().jobs.map((j) => [j.name, j.state, j.epochsDone])).toEqual([
+    ['general', 'waiting', 1],
+    ['left_eye_center', 'waiting', 0],
+  ]);
+});

@@ -26,6 +26,7 @@ export interface PoolJournalOptions {
 interface JournalOfJob {
   readonly journal: WatchJournal;
   readonly minWorkers: number;
+  readonly unsubscribe: () => void;
 }
 
 export class PoolJournal implements WatchSource {
@@ -46,16 +47,20 @@ export class PoolJournal implements WatchSource {
     return this.finishedEvent !== null;
   }
 
-  /** A job of the pool, from now on: its journal's events are streamed with its name. */
+  /**
+   * A job of the pool, from now on: its journal's events are streamed with
+   * its name. A job of the same name (one that ended: the router refuses a
+   * running one twice) is replaced, in its place in the order.
+   */
   addJob(name: string, journal: WatchJournal, minWorkers: number): void {
-    if (this.jobs.has(name)) throw new Error(`job ${name} is in the pool's journal already`);
-    this.jobs.set(name, { journal, minWorkers });
-    // Viewers watching already get the job as a new viewer would: its RunInfo and history first.
+    this.jobs.get(name)?.unsubscribe();
+    // Viewers watching already get the job as a new viewer would: its RunInfo (which starts it over) and history first.
     for (const event of journal.replay()) if (!event.replayDone) this.emit({ ...event, job: name });
-    journal.subscribe((event) => {
+    const unsubscribe = journal.subscribe((event) => {
       this.emit({ ...event, job: name });
       if (!event.step && !event.predictions) this.statusChanged();
     });
+    this.jobs.set(name, { journal, minWorkers, unsubscribe });
     this.statusChanged();
   }
 

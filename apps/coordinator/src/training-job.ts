@@ -230,6 +230,14 @@ export class TrainingJob {
     return { result: { history: state.history, parameters: state.parameters, stopReason: reason, bestEpoch, state }, resumedFrom: state, modelDir, alreadyFinished: true };
   }
 
+  /** The Watch journal of a run that was already finished (prepare() said so): its history and its end, for a pool's viewers. */
+  finishedJournal(finished: FinishedRun): WatchJournal {
+    const journal = this.watchJournal();
+    for (const record of finished.state.history) journal.epoch(record);
+    journal.finish(finished.reason);
+    return journal;
+  }
+
   private watchJournal(): WatchJournal {
     const { spec, data, parameters, identity } = this.config;
     return new WatchJournal({

@@ -103,3 +103,29 @@ it("a click on a job's row shows its epoch table, loss curves, facts and faces, 
   await page.waitForFunction(() => document.querySelectorAll('#epochs tbody tr').length === 3);
   expect(await page.textContent('#run-title')).toMatch(/mouth: net6 · finished \(completed\)$/);
 });
+
+it("follows the pool live: a job's epoch reaches its views and its row, a worker moves", async () => {
+  await page.click('#jobs tbody tr[data-job="general"]');
+  await page.waitForFunction(() => document.querySelectorAll('#epochs tbody tr').length === 12);
+  const now = Date.now();
+  coordinator.push({
+    timeMs: now,
+    job: 'general',
+    epoch: { epoch: 13, trainLoss: 0.004, validLoss: 0.005, trainValidRatio: 0.8, validRmsePx: 3.394, learningRate: 0.03, momentum: 0.9, seconds: 5 },
+  });
+  const status = fakePool(JOBS, ['gpu-node-4-gpu0'], now)[1]!.pool!;
+  coordinator.push({
+    timeMs: now,
+    pool: {
+      jobs: status.jobs!.map((j) => (j.name === 'general' ? { ...j, epochsDone: 13, bestValidRmsePx: 3.394, workers: 2 } : j)),
+      workers: status.workers!.map((w) => (w.workerId === 'gpu-node-4-gpu0' ? { ...w, job: 'general', state: 'in-job' } : w)),
+    },
+  });
+  await page.waitForSelector('#epochs tbody tr[data-epoch="13"]');
+  await page.waitForFunction(() => document.querySelector('#jobs tbody tr[data-job="general"]')?.textContent?.includes('14 of 30'));
+  const row = (await cells('#jobs tbody tr[data-job="general"]'))[0]!;
+  expect([row[3], row[4], row[5]]).toEqual(['14 of 30', '3.394 px', '2']);
+  const moved = (await cells('#pool-workers tbody tr[data-worker="gpu-node-4-gpu0"]'))[0]!;
+  // In its job, though its job has not reported it yet: pending until it does.
+  expect([moved[1], moved[3]]).toEqual(['general', 'pending']);
+});

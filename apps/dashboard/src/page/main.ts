@@ -7,7 +7,7 @@ import { EMPTY_RUN, applyEvent, emptyState } from '../shared/state.ts';
 import { EpochTable } from './epoch-table.ts';
 import { FaceGrid } from './faces.ts';
 import { LossChart } from './loss-chart.ts';
-import { renderJobs, renderPoolWorkers, selectedJob } from './pool-summary.ts';
+import { poolStatus, renderJobs, renderPoolWorkers, selectedJob } from './pool-summary.ts';
 import { renderRun, renderWorkers } from './run-summary.ts';
 import { type SocketStatus, connectSocket } from './socket.ts';
 
@@ -40,8 +40,7 @@ function draw(): void {
   $('#pool-workers-card').hidden = pool === null;
   $('#workers-card').hidden = pool !== null;
   if (pool) {
-    const status = state.finished ? `finished (${state.finished.reason})` : state.replaying ? 'loading history…' : 'training';
-    title.textContent = `pool of ${pool.jobs.length} jobs · ${status}${job !== null ? ` · ${job}: ${title.textContent}` : ''}`;
+    title.textContent = `pool of ${pool.jobs.length} jobs · ${poolStatus(pool, state.finished, state.replaying)}${job !== null ? ` · ${job}: ${title.textContent}` : ''}`;
     renderJobs(pool, job, $<HTMLTableSectionElement>('#jobs tbody'));
     renderPoolWorkers(pool, now, $<HTMLTableSectionElement>('#pool-workers tbody'));
   } else renderWorkers(state.workers, now, $<HTMLTableSectionElement>('#workers tbody'));

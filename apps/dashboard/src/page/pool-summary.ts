@@ -6,6 +6,15 @@
 import type { JobStatusView, PoolView } from '../shared/contract.ts';
 import { ago, esc } from './format.ts';
 
+/** What the pool as a whole is doing, for the title. */
+export function poolStatus(pool: PoolView, finished: { readonly reason: string } | null, replaying: boolean): string {
+  if (finished) return `finished (${finished.reason})`;
+  if (replaying) return 'loading history…';
+  if (pool.jobs.some((j) => j.state === 'training')) return 'training';
+  if (pool.jobs.some((j) => j.state === 'waiting')) return 'waiting for workers';
+  return pool.jobs.length > 0 ? 'every job ended' : 'no jobs yet';
+}
+
 /** The job the views show: the one chosen, while the pool has it, else the first. */
 export function selectedJob(pool: PoolView, chosen: string | null): string | null {
   return chosen !== null && pool.jobs.some((j) => j.name === chosen) ? chosen : (pool.jobs[0]?.name ?? null);

@@ -10,6 +10,8 @@ import type { CoordinatorHandlers, WatchEvent } from '@kfkd/proto';
 
 export interface FakeCoordinator {
   readonly address: string;
+  /** Sends a live event to every open Watch stream (after its replay). */
+  push(event: WatchEvent): void;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export function fakeRun(
 
 export async function startFakeCoordinator(token: string, events: readonly WatchEvent[]): Promise<FakeCoordinator> {
   const server = new grpc.Server();
+  const open = new Set<grpc.ServerWritableStream<unknown, WatchEvent>>();
   const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>): void => callback({ code: grpc.status.UNIMPLEMENTED });
   const handlers: CoordinatorHandlers = {
     Join: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
@@ -114,6 +117,8 @@ export async function startFakeCoordinator(token: string, events: readonly Watch
     Watch: (call) => {
       if (call.metadata.get(AUTHORIZATION_KEY)[0] !== `Bearer ${token}`) return void call.emit('error', { code: grpc.status.UNAUTHENTICATED });
       for (const event of events) call.write(event);
+      open.add(call);
+      call.on('cancelled', () => open.delete(call));
       // Then ends after a finished run (or pool: a job's end is named), as the coordinator does, or stays open, as a live run's stream does.
       if (events.some((event) => event.finished && !event.job)) call.end();
     },
@@ -124,6 +129,9 @@ export async function startFakeCoordinator(token: string, events: readonly Watch
   );
   return {
     address: `127.0.0.1:${port}`,
+    push: (event) => {
+      for (const call of open) if (!call.writableEnded) call.write(event);
+    },
     stop: () => new Promise((resolve) => {
       server.forceShutdown();
       resolve();

@@ -9,9 +9,12 @@ import type { Finished as _kfkd_v1_Finished, Finished__Output as _kfkd_v1_Finish
 import type { GradientChunk as _kfkd_v1_GradientChunk, GradientChunk__Output as _kfkd_v1_GradientChunk__Output } from './kfkd/v1/GradientChunk.ts';
 import type { HeartbeatReply as _kfkd_v1_HeartbeatReply, HeartbeatReply__Output as _kfkd_v1_HeartbeatReply__Output } from './kfkd/v1/HeartbeatReply.ts';
 import type { HeartbeatRequest as _kfkd_v1_HeartbeatRequest, HeartbeatRequest__Output as _kfkd_v1_HeartbeatRequest__Output } from './kfkd/v1/HeartbeatRequest.ts';
+import type { JobStatus as _kfkd_v1_JobStatus, JobStatus__Output as _kfkd_v1_JobStatus__Output } from './kfkd/v1/JobStatus.ts';
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from './kfkd/v1/JoinRequest.ts';
 import type { Moved as _kfkd_v1_Moved, Moved__Output as _kfkd_v1_Moved__Output } from './kfkd/v1/Moved.ts';
 import type { ParameterChunk as _kfkd_v1_ParameterChunk, ParameterChunk__Output as _kfkd_v1_ParameterChunk__Output } from './kfkd/v1/ParameterChunk.ts';
+import type { PoolInfo as _kfkd_v1_PoolInfo, PoolInfo__Output as _kfkd_v1_PoolInfo__Output } from './kfkd/v1/PoolInfo.ts';
+import type { PoolStatus as _kfkd_v1_PoolStatus, PoolStatus__Output as _kfkd_v1_PoolStatus__Output } from './kfkd/v1/PoolStatus.ts';
 import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_v1_Predictions__Output } from './kfkd/v1/Predictions.ts';
 import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from './kfkd/v1/ReplayDone.ts';
 import type { ReportPart as _kfkd_v1_ReportPart, ReportPart__Output as _kfkd_v1_ReportPart__Output } from './kfkd/v1/ReportPart.ts';
@@ -26,6 +29,7 @@ import type { WatchEvent as _kfkd_v1_WatchEvent, WatchEvent__Output as _kfkd_v1_
 import type { WatchRequest as _kfkd_v1_WatchRequest, WatchRequest__Output as _kfkd_v1_WatchRequest__Output } from './kfkd/v1/WatchRequest.ts';
 import type { Welcome as _kfkd_v1_Welcome, Welcome__Output as _kfkd_v1_Welcome__Output } from './kfkd/v1/Welcome.ts';
 import type { WorkerGone as _kfkd_v1_WorkerGone, WorkerGone__Output as _kfkd_v1_WorkerGone__Output } from './kfkd/v1/WorkerGone.ts';
+import type { WorkerPlacement as _kfkd_v1_WorkerPlacement, WorkerPlacement__Output as _kfkd_v1_WorkerPlacement__Output } from './kfkd/v1/WorkerPlacement.ts';
 import type { WorkerStatus as _kfkd_v1_WorkerStatus, WorkerStatus__Output as _kfkd_v1_WorkerStatus__Output } from './kfkd/v1/WorkerStatus.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -43,10 +47,13 @@ export interface ProtoGrpcType {
       GradientChunk: MessageTypeDefinition<_kfkd_v1_GradientChunk, _kfkd_v1_GradientChunk__Output>
       HeartbeatReply: MessageTypeDefinition<_kfkd_v1_HeartbeatReply, _kfkd_v1_HeartbeatReply__Output>
       HeartbeatRequest: MessageTypeDefinition<_kfkd_v1_HeartbeatRequest, _kfkd_v1_HeartbeatRequest__Output>
+      JobStatus: MessageTypeDefinition<_kfkd_v1_JobStatus, _kfkd_v1_JobStatus__Output>
       JoinRequest: MessageTypeDefinition<_kfkd_v1_JoinRequest, _kfkd_v1_JoinRequest__Output>
       Moved: MessageTypeDefinition<_kfkd_v1_Moved, _kfkd_v1_Moved__Output>
       ParameterChunk: MessageTypeDefinition<_kfkd_v1_ParameterChunk, _kfkd_v1_ParameterChunk__Output>
       Part: EnumTypeDefinition
+      PoolInfo: MessageTypeDefinition<_kfkd_v1_PoolInfo, _kfkd_v1_PoolInfo__Output>
+      PoolStatus: MessageTypeDefinition<_kfkd_v1_PoolStatus, _kfkd_v1_PoolStatus__Output>
       Predictions: MessageTypeDefinition<_kfkd_v1_Predictions, _kfkd_v1_Predictions__Output>
       ReplayDone: MessageTypeDefinition<_kfkd_v1_ReplayDone, _kfkd_v1_ReplayDone__Output>
       ReportPart: MessageTypeDefinition<_kfkd_v1_ReportPart, _kfkd_v1_ReportPart__Output>
@@ -61,6 +68,7 @@ export interface ProtoGrpcType {
       WatchRequest: MessageTypeDefinition<_kfkd_v1_WatchRequest, _kfkd_v1_WatchRequest__Output>
       Welcome: MessageTypeDefinition<_kfkd_v1_Welcome, _kfkd_v1_Welcome__Output>
       WorkerGone: MessageTypeDefinition<_kfkd_v1_WorkerGone, _kfkd_v1_WorkerGone__Output>
+      WorkerPlacement: MessageTypeDefinition<_kfkd_v1_WorkerPlacement, _kfkd_v1_WorkerPlacement__Output>
       WorkerStatus: MessageTypeDefinition<_kfkd_v1_WorkerStatus, _kfkd_v1_WorkerStatus__Output>
     }
   }

@@ -26,3 +26,7 @@ export type { RunFinished, RunFinished__Output } from '../generated/kfkd/v1/RunF
 export type { ParameterChunk, ParameterChunk__Output } from '../generated/kfkd/v1/ParameterChunk.ts';
 export type { ReportPart, ReportPart__Output } from '../generated/kfkd/v1/ReportPart.ts';
 export type { GradientChunk, GradientChunk__Output } from '../generated/kfkd/v1/GradientChunk.ts';
+export type { PoolInfo, PoolInfo__Output } from '../generated/kfkd/v1/PoolInfo.ts';
+export type { PoolStatus, PoolStatus__Output } from '../generated/kfkd/v1/PoolStatus.ts';
+export type { JobStatus, JobStatus__Output } from '../generated/kfkd/v1/JobStatus.ts';
+export type { WorkerPlacement, WorkerPlacement__Output } from '../generated/kfkd/v1/WorkerPlacement.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROTO_FILE } from './index.ts';
-import { LEAVE_REASONS, PART_NAMES, RUN_END_REASONS, WORKER_STATES, partFromWire, partToWire } from './vocabulary.ts';
+import { JOB_STATES, LEAVE_REASONS, PART_NAMES, PLACEMENT_STATES, RUN_END_REASONS, WORKER_STATES, partFromWire, partToWire } from './vocabulary.ts';
 
 const proto = readFileSync(PROTO_FILE, 'utf8');
 
@@ -22,6 +22,8 @@ describe('the wire vocabulary', () => {
     expect(documentedValues('WorkerStatus', 'state')).toEqual([...WORKER_STATES]);
     expect(documentedValues('WorkerGone', 'reason')).toEqual([...LEAVE_REASONS]);
     expect(documentedValues('RunFinished', 'reason')).toEqual([...RUN_END_REASONS]);
+    expect(documentedValues('JobStatus', 'state')).toEqual([...JOB_STATES]);
+    expect(documentedValues('WorkerPlacement', 'state')).toEqual([...PLACEMENT_STATES]);
   });
 
   it('maps every part to a value of the Part enum and back', () => {

@@ -42,3 +42,11 @@ export type LeaveReason = (typeof LEAVE_REASONS)[number];
 /** RunFinished.reason: how the run ended. */
 export const RUN_END_REASONS = ['completed', 'early-stopping', 'aborted', 'failed'] as const;
 export type RunEndReason = (typeof RUN_END_REASONS)[number];
+
+/** JobStatus.state: a job of a pool waits for workers, trains, or ended (a RunFinished reason). */
+export const JOB_STATES = ['waiting', 'training', ...RUN_END_REASONS] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** WorkerPlacement.state: where a worker of a pool is. */
+export const PLACEMENT_STATES = ['in-job', 'parked', 'moving'] as const;
+export type PlacementState = (typeof PLACEMENT_STATES)[number];

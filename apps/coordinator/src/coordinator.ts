@@ -18,6 +18,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { TokenCheck } from './auth.ts';
 import { type Clock, type Timer, realClock } from './clock.ts';
 import { CoordinatorStoppedError } from './errors.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
@@ -37,6 +38,8 @@ export interface CoordinatorConfig extends JobConfig {
   readonly tls: TlsFiles | null;
   /** Called once the server listens, with the bound port. */
   readonly onListening?: (port: number) => void;
+  /** Prometheus metrics of the run and of its server (served by the caller). */
+  readonly metrics?: CoordinatorMetrics;
 }
 
 export class Coordinator {

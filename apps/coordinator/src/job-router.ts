@@ -15,7 +15,7 @@
  * What it offers the gRPC edge is the WorkerEndpoint of service.ts, as one
  * WorkerPool does: a coordinator of one job needs no router.
  */
-import type { TaskResult__Output } from '@kfkd/proto';
+import type { PlacementState, TaskResult__Output } from '@kfkd/proto';
 import type { Logger } from '@kfkd/runtime';
 import { type Clock, type Timer, realClock } from './clock.ts';
 import { type JobDemand, countsOf, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
@@ -53,6 +53,16 @@ export interface RouterOptions {
   readonly clock?: Clock;
   /** How long a moved worker counts for its destination before it must have joined again (default 30 s). */
   readonly transitTimeoutMs?: number;
+  /** Told when the placement (placements()) may have changed: the pool's Watch journal recomputes its status. */
+  readonly onPlacementChanged?: () => void;
+}
+
+/** Where a worker of the pool is (WorkerPlacement of kfkd.proto). */
+export interface Placement {
+  readonly worker: string;
+  readonly state: PlacementState;
+  /** Its job, or where it moves to ('' while parked, or moving with no destination yet). */
+  readonly job: string;
 }
 
 export class JobRouter {
@@ -75,9 +85,14 @@ export class JobRouter {
 
   /** Where each worker is: its job, 'parked', or '-> job' while moving (for logs and tests). */
   placement(): Map<string, string> {
-    return new Map(
-      [...this.workers].map(([id, w]) => [id, w.state === 'parked' ? 'parked' : w.state === 'in-job' ? w.job : `-> ${w.destination ?? '?'}`]),
-    );
+    return new Map(this.placements().map((p) => [p.worker, p.state === 'parked' ? 'parked' : p.state === 'in-job' ? p.job : `-> ${p.job || '?'}`]));
+  }
+
+  /** Where each worker is, sorted by worker id (the pool's Watch status). */
+  placements(): Placement[] {
+    return [...this.workers]
+      .map(([worker, w]): Placement => (w.state === 'in-job' ? { worker, state: 'in-job', job: w.job } : w.state === 'parked' ? { worker, state: 'parked', job: '' } : { worker, state: 'moving', job: w.destination ?? '' }))
+      .sort((a, b) => (a.worker < b.worker ? -1 : a.worker > b.worker ? 1 : 0));
   }
 
   /**
@@ -91,6 +106,7 @@ export class JobRouter {
     this.jobs.set(name, { name, pool, demand });
     this.options.log.info('job added', { job: name, jobs: this.jobs.size });
     this.rebalance();
+    this.placementChanged();
     return pool;
   }
 
@@ -110,6 +126,7 @@ export class JobRouter {
     for (const [id, entry] of this.workers) if (entry.state === 'in-job' && entry.job === name) this.workers.delete(id);
     if (last) this.finishAll();
     else this.rebalance();
+    this.placementChanged();
   }
 
   /** No job will be added any more: once the last one ends, every worker is told training is over. */
@@ -156,6 +173,7 @@ export class JobRouter {
       this.workers.set(worker.id, { state: 'parked', info: worker, session, stream });
       this.options.log.info('worker parked: no job needs it now', { worker: worker.id, session });
     } else this.enter(worker, stream, session, job);
+    this.placementChanged();
     return { id: worker.id, session };
   }
 
@@ -166,6 +184,7 @@ export class JobRouter {
     if (entry.state === 'parked') {
       this.workers.delete(id);
       this.options.log.info('parked worker left', { worker: id, session, reason });
+      this.placementChanged();
       return;
     }
     this.jobs.get(entry.job)?.pool.leave(id, session, reason, detail);
@@ -214,10 +233,12 @@ export class JobRouter {
       const destination = entry.destination;
       const timer = this.clock.schedule(this.options.transitTimeoutMs ?? 30_000, () => this.transitTimedOut(record.worker), { unref: true });
       this.workers.set(record.worker, { state: 'in-transit', info: entry.info, destination, timer });
+      this.placementChanged();
       return;
     }
     this.workers.delete(record.worker);
     if (record.reason !== 'replaced' && record.reason !== 'shutdown') this.rebalance();
+    this.placementChanged();
   }
 
   private transitTimedOut(id: string): void {
@@ -226,6 +247,11 @@ export class JobRouter {
     this.workers.delete(id);
     this.options.log.warn('moved worker did not join again', { worker: id, destination: entry.destination ?? '' });
     this.rebalance();
+    this.placementChanged();
+  }
+
+  private placementChanged(): void {
+    this.options.onPlacementChanged?.();
   }
 
   private demands(): JobDemand[] {

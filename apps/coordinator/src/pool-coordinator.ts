@@ -13,19 +13,21 @@
  * - stopping: stop() called: new joins refused, the server closing
  * - stopped:  stop() resolved
  *
- * Not yet (issue 14): a Watch journal of the pool (Watch answers
- * UNIMPLEMENTED), metrics with a `job` label.
+ * Watch streams every job (pool-journal.ts): each job's journal, its
+ * events named by the job, and the pool's status (jobs, placements).
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { LogFields, Logger } from '@kfkd/runtime';
 import type { TokenCheck } from './auth.ts';
 import { type Clock, realClock } from './clock.ts';
 import { JobRouter } from './job-router.ts';
+import { PoolJournal } from './pool-journal.ts';
 import type { WorkerPool } from './pool.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
 import { SLOT_COUNT } from './sharding.ts';
 import { type CoordinatorOutcome, type JobConfig, TrainingJob } from './training-job.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 
 export type PoolCoordinatorState = 'created' | 'running' | 'stopping' | 'stopped';
 
@@ -38,6 +40,12 @@ export interface PoolCoordinatorConfig {
   readonly log: Logger;
   /** Transit timeouts of moved workers and every job's deadlines (default: the real clock). */
   readonly clock?: Clock;
+  /**
+   * Prometheus metrics of the pool (served by the caller), made with
+   * `new CoordinatorMetrics(registry, { pool: true })`: each job's series
+   * carry its name as JOB_LABEL, the server's have no job label.
+   */
+  readonly metrics?: CoordinatorMetrics;
 }
 
 /** A logger that adds `job` to every line, so that the jobs' lines can be told apart. */
@@ -55,6 +63,8 @@ export class PoolCoordinator {
   private currentState: PoolCoordinatorState = 'created';
   private readonly router: JobRouter;
   private readonly service: CoordinatorService;
+  /** What Watch streams: every job and the pool's status. */
+  readonly journal: PoolJournal;
   private readonly abort = new AbortController();
   /** The training jobs' pools, with their step timeouts. */
   private readonly pools = new Map<WorkerPool, number>();
@@ -64,8 +74,10 @@ export class PoolCoordinator {
   private closeRequested = false;
 
   constructor(private readonly config: PoolCoordinatorConfig) {
-    this.router = new JobRouter({ log: config.log, clock: config.clock });
-    this.service = new CoordinatorService(this.router, config.tokens, config.log);
+    if (config.metrics && !config.metrics.ofPool) throw new Error('PoolCoordinator: its metrics must be made for a pool: new CoordinatorMetrics(registry, { pool: true })');
+    this.router = new JobRouter({ log: config.log, clock: config.clock, onPlacementChanged: () => this.journal.statusChanged() });
+    this.journal = new PoolJournal({ placements: () => this.router.placements() });
+    this.service = new CoordinatorService(this.router, config.tokens, config.log, this.journal, config.metrics);
   }
 
   get state(): PoolCoordinatorState {
@@ -82,9 +94,11 @@ export class PoolCoordinator {
     if (this.currentState !== 'created') throw new Error(`start() called in state ${this.currentState}`);
     const { config, service } = this;
     const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), {
+      observer: config.metrics,
       interceptors: [service.interceptor()],
     });
     this.server = bound.server;
+    config.metrics?.watchSessions(() => bound.sessions.counts());
     const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
     config.log.info(`listening on ${host}:${bound.port}`, { tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off' });
     this.transition('running');
@@ -102,7 +116,8 @@ export class PoolCoordinator {
   async runJob(name: string, config: Omit<JobConfig, 'log' | 'clock' | 'metrics'>): Promise<CoordinatorOutcome> {
     if (this.currentState !== 'running') throw new Error(`runJob() called in state ${this.currentState}`);
     if (this.closeRequested) throw new Error('runJob() called after close()');
-    const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock });
+    const metrics = this.config.metrics?.job(name);
+    const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock, metrics });
     const minWorkers = config.minWorkers ?? 1;
     // A step's rows are dealt over SLOT_COUNT slots and its batch: more workers than either would idle.
     const maxWorkers = Math.min(SLOT_COUNT, config.spec.training.batchSize);
@@ -115,8 +130,14 @@ export class PoolCoordinator {
       this.preparing--;
       if (this.closeRequested && this.preparing === 0) this.router.close();
     }
-    if ('finished' in prepared) return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
+    if ('finished' in prepared) {
+      // Shown as it ended (a resumed pool's finished jobs stay on the dashboard), not trained again.
+      this.journal.addJob(name, job.finishedJournal(prepared.finished), minWorkers);
+      void this.config.metrics?.endJob(name);
+      return job.alreadyFinished(prepared.finished.state, prepared.finished.reason);
+    }
     const { pool } = prepared;
+    this.journal.addJob(name, prepared.journal, minWorkers);
     this.pools.set(pool, job.stepTimeoutMs);
     const heartbeats = pool.watchHeartbeats();
     try {
@@ -132,6 +153,7 @@ export class PoolCoordinator {
     } finally {
       heartbeats.cancel();
       this.pools.delete(pool);
+      void this.config.metrics?.endJob(name);
     }
   }
 
@@ -158,6 +180,7 @@ export class PoolCoordinator {
     this.transition('stopping');
     this.service.stopAccepting();
     this.router.stop(this.abort.signal.aborted ? 'shutdown' : 'finished');
+    this.journal.finish(this.abort.signal.aborted ? 'aborted' : 'completed');
     if (this.server) await stopServer(this.server);
     this.server = null;
     this.transition('stopped');

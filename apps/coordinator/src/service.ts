@@ -13,7 +13,7 @@ import type { Logger } from '@kfkd/runtime';
 import type { EdgeObserver, RejectReason } from './edge-observer.ts';
 import type { LeaveReason } from './membership.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
-import type { WatchJournal } from './watch-journal.ts';
+import type { WatchSource } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
 import type { SessionGuard } from './session-guard.ts';
 import { type ViewerSink, WatchViewers } from './watch-viewers.ts';
@@ -58,7 +58,7 @@ export class CoordinatorService {
     private readonly pool: WorkerEndpoint,
     private readonly token: TokenCheck,
     private readonly log: Logger,
-    private readonly journal?: WatchJournal,
+    private readonly journal?: WatchSource,
     private readonly observer?: EdgeObserver,
   ) {}
 

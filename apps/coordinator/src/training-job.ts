@@ -27,7 +27,7 @@ import { isModelSaved } from './completed-run.ts';
 import { type ResumeFrom, type RunIdentity, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from './defaults.ts';
 import { CoordinatorConfigError } from './errors.ts';
-import type { CoordinatorMetrics } from './metrics.ts';
+import type { RunMetrics } from './metrics.ts';
 import type { PoolOptions, WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
 import { ValidationFaces } from './validation-faces.ts';
@@ -62,8 +62,8 @@ export interface JobConfig {
   readonly clock?: Clock;
   readonly observers?: readonly TrainerObserver[];
   readonly log: Logger;
-  /** Prometheus metrics to report to (served by the caller). */
-  readonly metrics?: CoordinatorMetrics;
+  /** Prometheus metrics to report to (served by the caller): a run's CoordinatorMetrics, or a job's of a pool (CoordinatorMetrics.job()). */
+  readonly metrics?: RunMetrics;
   /** Called before training when a checkpoint is resumed. */
   readonly onResume?: (state: TrainerState) => void;
   /** The Watch stream's sample predictions are recomputed every this many epochs (default 5; 0: never). */
@@ -228,6 +228,14 @@ export class TrainingJob {
     }
     const bestEpoch = state.earlyStopping ? state.earlyStopping.bestEpoch : null;
     return { result: { history: state.history, parameters: state.parameters, stopReason: reason, bestEpoch, state }, resumedFrom: state, modelDir, alreadyFinished: true };
+  }
+
+  /** The Watch journal of a run that was already finished (prepare() said so): its history and its end, for a pool's viewers. */
+  finishedJournal(finished: FinishedRun): WatchJournal {
+    const journal = this.watchJournal();
+    for (const record of finished.state.history) journal.epoch(record);
+    journal.finish(finished.reason);
+    return journal;
   }
 
   private watchJournal(): WatchJournal {

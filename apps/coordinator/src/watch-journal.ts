@@ -14,6 +14,29 @@ import type { Member } from './membership.ts';
 
 export type WatchListener = (event: WatchEvent) => void;
 
+/** What Watch streams to its viewers (watch-viewers.ts): a run's journal, or a pool's (pool-journal.ts). */
+export interface WatchSource {
+  /** The events a new viewer gets first, ending with ReplayDone (and the end, when it is over). */
+  replay(): WatchEvent[];
+  /** Live events from now on; returns the unsubscribe function. */
+  subscribe(listener: WatchListener): () => void;
+  /** Over: a viewer's stream ends after the replay. */
+  readonly finished: boolean;
+}
+
+/** A run's state in brief, for the status of a pool's jobs. */
+export interface JournalSummary {
+  readonly net: string;
+  readonly maxEpochs: number;
+  readonly epochsDone: number;
+  /** Lowest valid RMSE of the epochs, in pixels; 0 before the first. */
+  readonly bestValidRmsePx: number;
+  /** Workers in the run now, pending or active. */
+  readonly workers: number;
+  /** How the run ended (RunFinished's reason); null while it runs. */
+  readonly endReason: string | null;
+}
+
 /** A validation face with keypoints in pixels: (x, y) pairs. */
 export interface PredictedFace {
   readonly pixels: Uint8Array;
@@ -38,7 +61,7 @@ interface TaskStats {
   sentAt: number;
 }
 
-export class WatchJournal {
+export class WatchJournal implements WatchSource {
   private readonly epochs: WatchEvent[] = [];
   private readonly workers = new Map<string, WatchEvent>();
   private readonly stats = new Map<string, TaskStats>();
@@ -46,6 +69,7 @@ export class WatchJournal {
   private lastPredictions: WatchEvent | null = null;
   private finishedEvent: WatchEvent | null = null;
   private lastStepSentAt = -Infinity;
+  private bestValidRmsePx = 0;
   private readonly listeners = new Set<WatchListener>();
   private readonly now: () => number;
 
@@ -73,6 +97,17 @@ export class WatchJournal {
     return this.finishedEvent !== null;
   }
 
+  summary(): JournalSummary {
+    return {
+      net: this.options.run.net ?? '',
+      maxEpochs: this.options.run.maxEpochs ?? 0,
+      epochsDone: this.epochs.length,
+      bestValidRmsePx: this.bestValidRmsePx,
+      workers: this.workers.size,
+      endReason: this.finishedEvent?.finished?.reason ?? null,
+    };
+  }
+
   epoch(record: EpochRecord): void {
     const event = this.event({
       epoch: {
@@ -87,6 +122,7 @@ export class WatchJournal {
       },
     });
     this.epochs.push(event);
+    if (this.bestValidRmsePx === 0 || record.validRmsePx < this.bestValidRmsePx) this.bestValidRmsePx = record.validRmsePx;
     this.emit(event);
   }
 

@@ -10,7 +10,7 @@
  * Knows nothing of gRPC: service.ts adapts a Watch call to a ViewerSink.
  */
 import type { WatchEvent } from '@kfkd/proto';
-import type { WatchJournal } from './watch-journal.ts';
+import type { WatchSource } from './watch-journal.ts';
 
 export interface ViewerLimits {
   /** Viewers watching at once; more are refused. */
@@ -65,7 +65,7 @@ export class WatchViewers {
   private viewers = 0;
 
   constructor(
-    private readonly journal: WatchJournal,
+    private readonly journal: WatchSource,
     private readonly limits: ViewerLimits = DEFAULT_VIEWER_LIMITS,
     private readonly observer?: ViewerObserver,
   ) {}
@@ -127,7 +127,8 @@ class Viewer {
 
   private write(event: WatchEvent): void {
     if (!this.sink.write(event)) this.stalled = true;
-    if (event.finished) {
+    // A job's end (named) is one job of a pool; the stream ends with the run's or the pool's.
+    if (event.finished && !event.job) {
       this.done = true;
       this.sink.end();
     }

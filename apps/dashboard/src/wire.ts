@@ -1,9 +1,20 @@
 /** The Watch stream's messages as the dashboard's events: the only place that reads proto types. */
 import type { WatchEvent__Output } from '@kfkd/proto';
-import type { DashboardEvent } from './shared/contract.ts';
+import type { DashboardEvent, RunEvent } from './shared/contract.ts';
 
-/** The event of a Watch message; null for one this dashboard does not know (a newer coordinator). */
+const RUN_EVENTS: ReadonlySet<DashboardEvent['kind']> = new Set<RunEvent['kind']>(['run', 'epoch', 'step', 'worker', 'worker-gone', 'predictions', 'finished']);
+
+/**
+ * The event of a Watch message; null for one this dashboard does not know (a newer coordinator).
+ * An event of one job of a pool (its name in `job`) becomes that job's event.
+ */
 export function eventOf(message: WatchEvent__Output): DashboardEvent | null {
+  const event = unnamedEventOf(message);
+  if (!message.job || !event || !RUN_EVENTS.has(event.kind)) return event;
+  return { kind: 'job', job: message.job, event: event as RunEvent };
+}
+
+function unnamedEventOf(message: WatchEvent__Output): DashboardEvent | null {
   const atMs = message.timeMs;
   switch (message.event) {
     case 'run': {
@@ -80,6 +91,25 @@ export function eventOf(message: WatchEvent__Output): DashboardEvent | null {
       return { kind: 'replay-done' };
     case 'finished':
       return { kind: 'finished', reason: message.finished!.reason, atMs };
+    case 'poolInfo':
+      return { kind: 'pool-start', startedAtMs: message.poolInfo!.startedAtMs };
+    case 'pool': {
+      const p = message.pool!;
+      return {
+        kind: 'pool',
+        jobs: p.jobs.map((j) => ({
+          name: j.name,
+          net: j.net,
+          state: j.state,
+          epochsDone: j.epochsDone,
+          maxEpochs: j.maxEpochs,
+          bestValidRmsePx: j.bestValidRmsePx,
+          workers: j.workers,
+          minWorkers: j.minWorkers,
+        })),
+        placements: p.workers.map((w) => ({ id: w.workerId, job: w.job, state: w.state })),
+      };
+    }
     default:
       return null;
   }

@@ -1,9 +1,10 @@
 /** The run's facts (net, data, batch, lr/momentum now, epoch x of N, elapsed and remaining) and the workers table. */
-import type { DashboardState, WorkerView } from '../shared/contract.ts';
+import type { RunState, WorkerView } from '../shared/contract.ts';
 import { runTiming } from '../shared/state.ts';
 import { ago, clock, esc } from './format.ts';
 
-export function renderRun(state: DashboardState, nowMs: number, title: HTMLElement, facts: HTMLElement, progress: HTMLProgressElement): void {
+/** A run's facts: the single run's, or the selected job's of a pool. */
+export function renderRun(state: RunState & { readonly replaying: boolean }, nowMs: number, title: HTMLElement, facts: HTMLElement, progress: HTMLProgressElement): void {
   const run = state.run;
   if (!run) {
     title.textContent = 'waiting for the run…';

@@ -5,7 +5,7 @@
  */
 // Types only: the page bundle must not pull in the model library (tfjs) or gRPC.
 import type { EpochRecord } from '@kfkd/model/history';
-import type { LeaveReason, RunEndReason, WorkerState } from '@kfkd/proto';
+import type { JobState, LeaveReason, PlacementState, RunEndReason, WorkerState } from '@kfkd/proto';
 
 /**
  * A value of the wire's vocabulary (kfkd.proto sends these as strings), or
@@ -76,8 +76,8 @@ export interface LinkView {
   readonly sinceMs: number;
 }
 
-export interface DashboardState {
-  readonly link: LinkView;
+/** One run: the coordinator's single run, or one job of a pool. */
+export interface RunState {
   readonly run: RunView | null;
   /** Oldest first. */
   readonly epochs: readonly EpochView[];
@@ -85,22 +85,71 @@ export interface DashboardState {
   /** Sorted by id. */
   readonly workers: readonly WorkerView[];
   readonly predictions: PredictionsView | null;
-  /** Why the run ended; null while it runs. */
+  /** Why the run ended (for a pool's top level: why the pool stopped); null while it runs. */
   readonly finished: { readonly reason: WireName<RunEndReason>; readonly atMs: number } | null;
-  /** True between a run's first event and the end of its replay. */
+}
+
+/** A job of a pool, as its status says (JobStatus of kfkd.proto). */
+export interface JobStatusView {
+  readonly name: string;
+  readonly net: string;
+  readonly state: WireName<JobState>;
+  readonly epochsDone: number;
+  readonly maxEpochs: number;
+  /** Lowest valid RMSE so far, in pixels; 0 before the first epoch. */
+  readonly bestValidRmsePx: number;
+  readonly workers: number;
+  readonly minWorkers: number;
+}
+
+/** Where a worker of the pool is: its job (or the one it moves to), parked, or moving. */
+export interface PlacementView {
+  readonly id: string;
+  readonly job: string;
+  readonly state: WireName<PlacementState>;
+}
+
+/** A coordinator of several jobs (kfkd.proto's PoolInfo and PoolStatus, and each job's own events). */
+export interface PoolView {
+  readonly startedAtMs: number;
+  /** In the order the jobs were added. */
+  readonly jobs: readonly JobStatusView[];
+  /** Sorted by worker id. */
+  readonly placements: readonly PlacementView[];
+  /** Each job's run, by job name. */
+  readonly runs: Readonly<Record<string, RunState>>;
+}
+
+/**
+ * A single run's state is the RunState itself (pool: null). A pool's
+ * jobs are in `pool`; then the RunState fields hold only the pool's end.
+ */
+export interface DashboardState extends RunState {
+  readonly link: LinkView;
+  readonly pool: PoolView | null;
+  /** True between a run's (or pool's) first event and the end of its replay. */
   readonly replaying: boolean;
 }
 
-export type DashboardEvent =
-  | { readonly kind: 'link'; readonly link: LinkView }
+/** What happens to one run (a single run, or a job of a pool). */
+export type RunEvent =
   | { readonly kind: 'run'; readonly run: RunView }
   | { readonly kind: 'epoch'; readonly epoch: EpochView }
   | { readonly kind: 'step'; readonly step: StepView }
   | { readonly kind: 'worker'; readonly worker: WorkerView }
   | { readonly kind: 'worker-gone'; readonly id: string; readonly session: number; readonly reason: WireName<LeaveReason> }
   | { readonly kind: 'predictions'; readonly predictions: PredictionsView }
-  | { readonly kind: 'replay-done' }
   | { readonly kind: 'finished'; readonly reason: WireName<RunEndReason>; readonly atMs: number };
+
+export type DashboardEvent =
+  | { readonly kind: 'link'; readonly link: LinkView }
+  | RunEvent
+  | { readonly kind: 'replay-done' }
+  /** A pool is watched: what follows replaces the state (as a single run's 'run' does). */
+  | { readonly kind: 'pool-start'; readonly startedAtMs: number }
+  | { readonly kind: 'pool'; readonly jobs: readonly JobStatusView[]; readonly placements: readonly PlacementView[] }
+  /** An event of one job of the pool. */
+  | { readonly kind: 'job'; readonly job: string; readonly event: RunEvent };
 
 /** Server to page: the whole state once on connect, then every event. */
 export type ServerMessage = { readonly type: 'state'; readonly state: DashboardState } | { readonly type: 'event'; readonly event: DashboardEvent };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DashboardEvent, EpochView, LinkView, RunView, WorkerView } from './contract.ts';
+import type { DashboardEvent, EpochView, JobStatusView, LinkView, RunEvent, RunView, WorkerView } from './contract.ts';
 import { applyEvent, emptyState, runTiming } from './state.ts';
 import { backoffDelay } from '@kfkd/runtime/backoff';
 
@@ -57,6 +57,51 @@ describe('the dashboard state', () => {
     const s = reduce({ kind: 'run', run }, { kind: 'epoch', epoch: epoch(1) });
     const t = applyEvent(s, { kind: 'step', step: { epoch: 2, step: 0, steps: 4, stepLoss: 0.1, learningRate: 0.01, momentum: 0.9, atMs: 5000 } });
     expect(t.epochs).toBe(s.epochs);
+  });
+});
+
+describe('a pool of jobs', () => {
+  const job = (name: string, epochsDone = 0): JobStatusView => ({ name, net: 'net6', state: 'training', epochsDone, maxEpochs: 40, bestValidRmsePx: 0, workers: 1, minWorkers: 1 });
+  const inJob = (name: string, event: RunEvent): DashboardEvent => ({ kind: 'job', job: name, event });
+
+  it("keeps each job's run apart, with the pool's status, and leaves the single run's fields empty", () => {
+    const s = reduce(
+      { kind: 'pool-start', startedAtMs: 5 },
+      { kind: 'pool', jobs: [job('general'), job('mouth')], placements: [{ id: 'a', job: 'general', state: 'in-job' }] },
+      inJob('general', { kind: 'run', run }),
+      inJob('general', { kind: 'epoch', epoch: epoch(1) }),
+      inJob('mouth', { kind: 'run', run: { ...run, net: 'net6' } }),
+      inJob('mouth', { kind: 'worker', worker: worker('a') }),
+      inJob('mouth', { kind: 'finished', reason: 'early-stopping', atMs: 9 }),
+      { kind: 'replay-done' },
+    );
+    expect(s.replaying).toBe(false);
+    expect(s.run).toBeNull();
+    expect(s.epochs).toEqual([]);
+    expect(s.finished).toBeNull();
+    expect(s.pool!.jobs.map((j) => j.name)).toEqual(['general', 'mouth']);
+    expect(s.pool!.placements).toEqual([{ id: 'a', job: 'general', state: 'in-job' }]);
+    expect(s.pool!.runs.general!.epochs.map((e) => e.epoch)).toEqual([1]);
+    expect(s.pool!.runs.mouth!.run!.net).toBe('net6');
+    expect(s.pool!.runs.mouth!.workers.map((w) => w.id)).toEqual(['a']);
+    expect(s.pool!.runs.mouth!.finished).toEqual({ reason: 'early-stopping', atMs: 9 });
+    // The pool's own end is the top level's.
+    expect(applyEvent(s, { kind: 'finished', reason: 'completed', atMs: 10 }).finished).toEqual({ reason: 'completed', atMs: 10 });
+  });
+
+  it('starts over on a new replay, of a pool or of a run', () => {
+    const s = reduce({ kind: 'pool-start', startedAtMs: 5 }, inJob('general', { kind: 'run', run }), inJob('general', { kind: 'epoch', epoch: epoch(1) }));
+    expect(applyEvent(s, { kind: 'pool-start', startedAtMs: 6 }).pool).toEqual({ startedAtMs: 6, jobs: [], placements: [], runs: {} });
+    expect(applyEvent(s, { kind: 'run', run }).pool).toBeNull();
+    // A job's RunInfo starts that job over only.
+    const t = applyEvent(s, inJob('other', { kind: 'run', run }));
+    expect(t.pool!.runs.general!.epochs).toHaveLength(1);
+    expect(applyEvent(t, inJob('general', { kind: 'run', run })).pool!.runs.general!.epochs).toEqual([]);
+  });
+
+  it("does not change another job's run (pages redraw by identity)", () => {
+    const s = reduce({ kind: 'pool-start', startedAtMs: 5 }, inJob('general', { kind: 'run', run }), inJob('general', { kind: 'epoch', epoch: epoch(1) }));
+    expect(applyEvent(s, inJob('mouth', { kind: 'epoch', epoch: epoch(1) })).pool!.runs.general).toBe(s.pool!.runs.general);
   });
 });
 

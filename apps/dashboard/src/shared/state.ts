@@ -3,10 +3,13 @@
  * the state for new pages) and the page (which applies the same events), so
  * both always agree.
  */
-import type { DashboardEvent, DashboardState, EpochView, LinkView } from './contract.ts';
+import type { DashboardEvent, DashboardState, EpochView, LinkView, PoolView, RunEvent, RunState } from './contract.ts';
+
+/** A run with nothing received yet (one object, so that views redrawing by identity see no change). */
+export const EMPTY_RUN: RunState = { run: null, epochs: [], step: null, workers: [], predictions: null, finished: null };
 
 export function emptyState(link: LinkView): DashboardState {
-  return { link, run: null, epochs: [], step: null, workers: [], predictions: null, finished: null, replaying: false };
+  return { link, run: null, epochs: [], step: null, workers: [], predictions: null, finished: null, pool: null, replaying: false };
 }
 
 export function applyEvent(state: DashboardState, event: DashboardEvent): DashboardState {
@@ -16,6 +19,34 @@ export function applyEvent(state: DashboardState, event: DashboardEvent): Dashbo
     case 'run':
       // Every (re)connection to the coordinator replays the run from here.
       return { ...emptyState(state.link), run: event.run, replaying: true };
+    case 'replay-done':
+      return { ...state, replaying: false };
+    case 'pool-start':
+      // As 'run': a pool's replay starts here.
+      return { ...emptyState(state.link), pool: { startedAtMs: event.startedAtMs, jobs: [], placements: [], runs: {} }, replaying: true };
+    case 'pool': {
+      const pool = state.pool ?? emptyPool();
+      return { ...state, pool: { ...pool, jobs: event.jobs, placements: event.placements } };
+    }
+    case 'job': {
+      const pool = state.pool ?? emptyPool();
+      const run = event.event.kind === 'run' ? { ...EMPTY_RUN, run: event.event.run } : applyRunEvent(pool.runs[event.job] ?? EMPTY_RUN, event.event);
+      return { ...state, pool: { ...pool, runs: { ...pool.runs, [event.job]: run } } };
+    }
+    default:
+      return applyRunEvent(state, event);
+  }
+}
+
+function emptyPool(): PoolView {
+  return { startedAtMs: 0, jobs: [], placements: [], runs: {} };
+}
+
+/** An event of one run, on the state of that run (a single run's, or a job's); 'run' is the caller's (it starts over). */
+function applyRunEvent<S extends RunState>(state: S, event: RunEvent): S {
+  switch (event.kind) {
+    case 'run':
+      return { ...state, run: event.run };
     case 'epoch':
       return { ...state, epochs: withEpoch(state.epochs, event.epoch) };
     case 'step':
@@ -30,8 +61,6 @@ export function applyEvent(state: DashboardState, event: DashboardEvent): Dashbo
       return { ...state, workers: state.workers.filter((w) => !(w.id === event.id && w.session === event.session)) };
     case 'predictions':
       return { ...state, predictions: event.predictions };
-    case 'replay-done':
-      return { ...state, replaying: false };
     case 'finished':
       return { ...state, finished: { reason: event.reason, atMs: event.atMs } };
   }
@@ -54,7 +83,7 @@ export interface RunTiming {
 }
 
 /** Elapsed and remaining time from the epoch durations (mean of the last 10). */
-export function runTiming(state: DashboardState, nowMs: number): RunTiming {
+export function runTiming(state: RunState, nowMs: number): RunTiming {
   const done = state.epochs.length;
   const sum = state.epochs.reduce((s, e) => s + e.seconds, 0);
   const maxEpochs = state.run?.maxEpochs ?? 0;

@@ -74,6 +74,11 @@ export interface CoordinatorClient extends grpc.Client {
    * every epoch of the history including epochs before a resume, the current
    * workers, the latest step and predictions, then ReplayDone), then streams
    * live events; after RunFinished the stream ends.
+   * A coordinator of a pool of jobs replays PoolInfo and PoolStatus first,
+   * then each job's replay as above with WatchEvent.job naming the job (its
+   * ReplayDone left out), then one ReplayDone; live, every job's events
+   * (named) and a PoolStatus whenever the jobs or the placement change; the
+   * stream ends after a RunFinished without a job (the pool stopped).
    */
   Watch(argument: _kfkd_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
   Watch(argument: _kfkd_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
@@ -82,6 +87,11 @@ export interface CoordinatorClient extends grpc.Client {
    * every epoch of the history including epochs before a resume, the current
    * workers, the latest step and predictions, then ReplayDone), then streams
    * live events; after RunFinished the stream ends.
+   * A coordinator of a pool of jobs replays PoolInfo and PoolStatus first,
+   * then each job's replay as above with WatchEvent.job naming the job (its
+   * ReplayDone left out), then one ReplayDone; live, every job's events
+   * (named) and a PoolStatus whenever the jobs or the placement change; the
+   * stream ends after a RunFinished without a job (the pool stopped).
    */
   watch(argument: _kfkd_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
   watch(argument: _kfkd_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kfkd_v1_WatchEvent__Output>;
@@ -117,6 +127,11 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
    * every epoch of the history including epochs before a resume, the current
    * workers, the latest step and predictions, then ReplayDone), then streams
    * live events; after RunFinished the stream ends.
+   * A coordinator of a pool of jobs replays PoolInfo and PoolStatus first,
+   * then each job's replay as above with WatchEvent.job naming the job (its
+   * ReplayDone left out), then one ReplayDone; live, every job's events
+   * (named) and a PoolStatus whenever the jobs or the placement change; the
+   * stream ends after a RunFinished without a job (the pool stopped).
    */
   Watch: grpc.handleServerStreamingCall<_kfkd_v1_WatchRequest__Output, _kfkd_v1_WatchEvent>;
   

@@ -8,6 +8,8 @@ import type { WorkerGone as _kfkd_v1_WorkerGone, WorkerGone__Output as _kfkd_v1_
 import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_v1_Predictions__Output } from '../../kfkd/v1/Predictions.ts';
 import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from '../../kfkd/v1/ReplayDone.ts';
 import type { RunFinished as _kfkd_v1_RunFinished, RunFinished__Output as _kfkd_v1_RunFinished__Output } from '../../kfkd/v1/RunFinished.ts';
+import type { PoolInfo as _kfkd_v1_PoolInfo, PoolInfo__Output as _kfkd_v1_PoolInfo__Output } from '../../kfkd/v1/PoolInfo.ts';
+import type { PoolStatus as _kfkd_v1_PoolStatus, PoolStatus__Output as _kfkd_v1_PoolStatus__Output } from '../../kfkd/v1/PoolStatus.ts';
 
 export interface WatchEvent {
   /**
@@ -22,7 +24,15 @@ export interface WatchEvent {
   'predictions'?: (_kfkd_v1_Predictions | null);
   'replayDone'?: (_kfkd_v1_ReplayDone | null);
   'finished'?: (_kfkd_v1_RunFinished | null);
-  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished";
+  'poolInfo'?: (_kfkd_v1_PoolInfo | null);
+  'pool'?: (_kfkd_v1_PoolStatus | null);
+  /**
+   * The job of a pool this event belongs to (RunInfo, EpochFinished,
+   * StepProgress, WorkerStatus, WorkerGone, Predictions, RunFinished); empty
+   * for a coordinator of one run and for the pool's own events.
+   */
+  'job'?: (string);
+  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished"|"poolInfo"|"pool";
 }
 
 export interface WatchEvent__Output {
@@ -38,5 +48,13 @@ export interface WatchEvent__Output {
   'predictions'?: (_kfkd_v1_Predictions__Output | null);
   'replayDone'?: (_kfkd_v1_ReplayDone__Output | null);
   'finished'?: (_kfkd_v1_RunFinished__Output | null);
-  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished";
+  'poolInfo'?: (_kfkd_v1_PoolInfo__Output | null);
+  'pool'?: (_kfkd_v1_PoolStatus__Output | null);
+  /**
+   * The job of a pool this event belongs to (RunInfo, EpochFinished,
+   * StepProgress, WorkerStatus, WorkerGone, Predictions, RunFinished); empty
+   * for a coordinator of one run and for the pool's own events.
+   */
+  'job': (string);
+  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished"|"poolInfo"|"pool";
 }

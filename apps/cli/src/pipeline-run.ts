@@ -16,7 +16,7 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CoordinatorOutcome, CoordinatorStoppedError, PoolCoordinator } from '@kfkd/coordinator';
+import { type CoordinatorOutcome, CoordinatorMetrics, CoordinatorStoppedError, PoolCoordinator } from '@kfkd/coordinator';
 import { readTrainingCsv, type KeypointDataset } from '@kfkd/data';
 import { SPECIALIST_GROUPS, selectBackend } from '@kfkd/model';
 import type { BackendChoice } from '@kfkd/model/backend-choice';
@@ -103,9 +103,10 @@ export async function runPipeline(flags: PipelineFlags): Promise<ExitCode> {
     metricsListen: flags.metricsListen,
   });
   const report = new PoolReport([jobs.general, ...jobs.specialists].map((j) => j.name));
-  const pool = new PoolCoordinator({ listen: flags.listen, tokens, tls, log });
-  // Process metrics and the probes; the training metrics of a pool's jobs are not served yet.
-  const metricsServer = await serveMetrics(flags.metricsListen, createRegistry(), log, () => pool.state === 'running');
+  // Every job's training series carry a training_job label (apps/coordinator README, "Metrics").
+  const metrics = new CoordinatorMetrics(createRegistry(), { pool: true });
+  const pool = new PoolCoordinator({ listen: flags.listen, tokens, tls, log, metrics });
+  const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => pool.state === 'running');
   const interruption = onInterrupt((signal) => {
     console.error(`\n${signal}: every job stops after its step in flight and checkpoints; the same command again resumes (${quitAtOnceHint(signal)} quits at once)`);
     pool.shutdown();

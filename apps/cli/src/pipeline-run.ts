@@ -85,7 +85,9 @@ export async function runPipeline(flags: PipelineFlags): Promise<ExitCode> {
   if (flags.submission && !flags.lookup) throw new UsageError('--submission needs --lookup (the IdLookupTable.csv that says which keypoints to submit)');
   if ((flags.lookup || flags.out || flags.submission || flags.grid) && !flags.test) throw new UsageError('--out, --grid, --lookup and --submission are outputs of the merge: give --test FILE, the faces to predict');
   // Files the merge needs are checked before hours of training, not after.
-  for (const file of [flags.test, flags.lookup]) if (file) await access(file);
+  for (const [flag, file] of [['--test', flags.test], ['--lookup', flags.lookup]] as const) {
+    if (file) await access(file).catch((error: NodeJS.ErrnoException) => Promise.reject(new UsageError(`${flag} ${file}: cannot read it (${error.code ?? error.message})`)));
+  }
   const data = await readTrainingCsv(flags.data);
   // The coordinator computes nothing; tfjs only writes the models.
   await selectBackend('cpu');

@@ -2,7 +2,7 @@
  * `kfkd coordinator`: the training run's data and net (as `kfkd train`
  * resolves them), the epoch table, and a Coordinator serving the workers.
  */
-import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
+import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { paramLayout, saveParameters, selectBackend } from '@kfkd/model';
 import { secondsToMs } from './cluster-flags.ts';
@@ -22,6 +22,18 @@ export interface CoordinatorServiceFlags {
   /** Where the coordinator serves its metrics ('off': nowhere); `kfkd local`'s workers get the next ports (metrics-endpoint.ts). */
   metricsListen: string;
   resumeFrom: 'latest' | 'previous';
+}
+
+/** The configuration line's fields of the service flags (`kfkd coordinator`, `kfkd pipeline`), in their order. */
+export function serviceLogFields(flags: Pick<CoordinatorServiceFlags, 'listen' | 'minWorkers' | 'stepTimeout' | 'heartbeatTimeout' | 'metricsListen'>, tls: TlsFiles | null): Record<string, string | number> {
+  return {
+    listen: flags.listen,
+    minWorkers: flags.minWorkers,
+    stepTimeoutS: flags.stepTimeout,
+    heartbeatTimeoutS: flags.heartbeatTimeout,
+    tls: tls ? (tls.clientCa ? 'mtls' : 'tls') : 'off',
+    metricsListen: flags.metricsListen,
+  };
 }
 
 /** What `kfkd coordinator` is given (its flags: commands/coordinator.ts). */
@@ -56,12 +68,7 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
   const config = { ...runConfig(flags, inputs), backend: 'distributed', device: 'workers', initFrom: flags.initFrom ?? null, spec };
   log.info('configuration', {
     net: spec.name,
-    listen: flags.listen,
-    minWorkers: flags.minWorkers,
-    stepTimeoutS: flags.stepTimeout,
-    heartbeatTimeoutS: flags.heartbeatTimeout,
-    tls: tls ? (tls.clientCa ? 'mtls' : 'tls') : 'off',
-    metricsListen: flags.metricsListen,
+    ...serviceLogFields(flags, tls),
     parameters: paramLayout(spec).size,
   });
 

@@ -23,7 +23,7 @@ import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { createRegistry } from '@kfkd/metrics';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { secondsToMs } from './cluster-flags.ts';
-import type { CoordinatorServiceFlags } from './coordinator-run.ts';
+import { type CoordinatorServiceFlags, serviceLogFields } from './coordinator-run.ts';
 import { type CoordinatorCredentialFlags, coordinatorCredentials } from './credentials.ts';
 import { EXIT_COMPLETE, type ExitCode, UsageError, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
@@ -97,24 +97,33 @@ export async function runPipeline(flags: PipelineFlags): Promise<ExitCode> {
   log.info('configuration', {
     net: flags.net,
     runDir: flags.runDir,
-    listen: flags.listen,
-    minWorkers: flags.minWorkers,
-    stepTimeoutS: flags.stepTimeout,
-    heartbeatTimeoutS: flags.heartbeatTimeout,
-    tls: tls ? (tls.clientCa ? 'mtls' : 'tls') : 'off',
-    metricsListen: flags.metricsListen,
+    ...serviceLogFields(flags, tls),
   });
   const report = new PoolReport([jobs.general, ...jobs.specialists].map((j) => j.name));
   // Every job's training series carry a training_job label (apps/coordinator README, "Metrics").
   const metrics = new CoordinatorMetrics(createRegistry(), { pool: true });
-  const pool = new PoolCoordinator({ listen: flags.listen, tokens, tls, log, metrics });
+  let placementQueued = false;
+  const pool = new PoolCoordinator({
+    listen: flags.listen,
+    tokens,
+    tls,
+    log,
+    metrics,
+    // One report per turn of the event loop, once the router's change is whole.
+    onPlacementChanged: () => {
+      if (placementQueued) return;
+      placementQueued = true;
+      setImmediate(() => {
+        placementQueued = false;
+        report.placement(pool.placement());
+      });
+    },
+  });
   const metricsServer = await serveMetrics(flags.metricsListen, metrics.registry, log, () => pool.state === 'running');
   const interruption = onInterrupt((signal) => {
     console.error(`\n${signal}: every job stops after its step in flight and checkpoints; the same command again resumes (${quitAtOnceHint(signal)} quits at once)`);
     pool.shutdown();
   });
-  const placements = setInterval(() => report.placement(pool.placement()), 250);
-  placements.unref();
   const started = performance.now();
   const phases: string[] = [];
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -139,7 +148,6 @@ export async function runPipeline(flags: PipelineFlags): Promise<ExitCode> {
     if (specialists.includes('interrupted')) return interruptedExitCode(interruption.signal ?? 'SIGTERM');
     trained = true;
   } finally {
-    clearInterval(placements);
     report.placement(pool.placement());
     // Workers still connected are told training is over, or that the coordinator stops.
     await pool.stop();

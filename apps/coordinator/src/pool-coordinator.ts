@@ -46,6 +46,8 @@ export interface PoolCoordinatorConfig {
    * carry its name as JOB_LABEL, the server's have no job label.
    */
   readonly metrics?: CoordinatorMetrics;
+  /** Told when the workers' placement (placement()) may have changed; called in the middle of the router's changes, so read it later. */
+  readonly onPlacementChanged?: () => void;
 }
 
 /** A logger that adds `job` to every line, so that the jobs' lines can be told apart. */
@@ -75,7 +77,11 @@ export class PoolCoordinator {
 
   constructor(private readonly config: PoolCoordinatorConfig) {
     if (config.metrics && !config.metrics.ofPool) throw new Error('PoolCoordinator: its metrics must be made for a pool: new CoordinatorMetrics(registry, { pool: true })');
-    this.router = new JobRouter({ log: config.log, clock: config.clock, onPlacementChanged: () => this.journal.statusChanged() });
+    this.router = new JobRouter({ log: config.log, clock: config.clock, onPlacementChanged: () => {
+        this.journal.statusChanged();
+        config.onPlacementChanged?.();
+      },
+    });
     this.journal = new PoolJournal({ placements: () => this.router.placements() });
     this.service = new CoordinatorService(this.router, config.tokens, config.log, this.journal, config.metrics);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SLOT_COUNT, rebalance, rowsOfSlots, splitByOwner } from './sharding.ts';
+import { SLOT_COUNT, type SlotAssignment, rebalance, rowsOfSlots, slotOf, splitByOwner } from './sharding.ts';
 
 function loads(assignment: ReadonlyMap<number, string>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -42,6 +42,35 @@ describe('sharding', () => {
   });
 
   it('finds the rows of slots', () => {
-    expect(rowsOfSlots(250, new Set([1, 5]))).toEqual([1, 5, 121, 125, 241, 245]);
+    expect(rowsOfSlots(250, new Set([1, 5]))).toEqual([25, 53, 145, 173]);
+    expect([25, 53, 145, 173].map(slotOf)).toEqual([5, 1, 5, 1]);
+  });
+
+  it('maps every residue of SLOT_COUNT rows to its own slot', () => {
+    expect(new Set(Array.from({ length: SLOT_COUNT }, (_, r) => slotOf(r))).size).toBe(SLOT_COUNT);
+    expect(slotOf(SLOT_COUNT + 7)).toBe(slotOf(7));
+  });
+
+  /** The most rows any worker gets above its fair share, over every batch of `batch` consecutive rows. */
+  function worstExcess(assignment: SlotAssignment, batch: number): number {
+    const workers = new Set(assignment.values()).size;
+    let worst = 0;
+    for (let start = 0; start < SLOT_COUNT; start++) {
+      const items = Array.from({ length: batch }, (_, i) => ({ row: start + i }));
+      for (const part of splitByOwner(items, assignment).values()) worst = Math.max(worst, part.length - batch / workers);
+    }
+    return worst;
+  }
+
+  it('splits batches smaller than SLOT_COUNT evenly too, for fresh and grown pools', () => {
+    for (const workers of [2, 3, 4, 5, 6, 8]) {
+      const ids = Array.from({ length: workers }, (_, i) => `w${i}`);
+      const fresh = rebalance(new Map(), ids).assignment;
+      for (const batch of [32, 48, 64, 96, 128]) expect(worstExcess(fresh, batch), `${workers} workers, batch ${batch}`).toBeLessThanOrEqual(2);
+    }
+    // Joined one at a time: each newcomer took the most loaded workers' last slots.
+    let grown: SlotAssignment = new Map();
+    for (let n = 1; n <= 4; n++) grown = rebalance(grown, Array.from({ length: n }, (_, i) => `w${i}`)).assignment;
+    for (const batch of [32, 64, 128]) expect(worstExcess(grown, batch), `grown to 4, batch ${batch}`).toBeLessThanOrEqual(4);
   });
 });

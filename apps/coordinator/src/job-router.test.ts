@@ -183,6 +183,28 @@ describe('JobRouter', () => {
     expect(router.placement().size).toBe(0);
   });
 
+  it('places nothing while held: jobs added together share the parked workers from the start, nobody moved twice', async () => {
+    const { router, addJob, join, log } = setUp();
+    const w1 = join('w1');
+    const w2 = join('w2');
+    const release = router.hold();
+    const releaseToo = router.hold();
+    addJob('a', 100);
+    const w3 = join('w3');
+    addJob('b', 100);
+    expect([w1, w2, w3].map((w) => w.welcomes)).toEqual([[], [], []]);
+    expect(log.lines.join('\n')).toMatch(/worker parked while jobs are being added .*"worker":"w3"/);
+    release();
+    release();
+    expect(router.placement().get('w1')).toBe('parked');
+    releaseToo();
+    expect([w1, w2, w3].map((w) => w.welcomes.length)).toEqual([1, 1, 1]);
+    expect(new Set([w1, w2, w3].map((w) => w.welcomes[0]))).toEqual(new Set(['a', 'b']));
+    await settle();
+    expect([w1, w2, w3].flatMap((w) => w.closed)).toEqual([]);
+    router.stop('shutdown');
+  });
+
   it('tells every worker training is over when the last job of a closed pool ends', async () => {
     const { router, addJob, join } = setUp();
     addJob('a', 100);

@@ -71,8 +71,30 @@ export class JobRouter {
   /** By worker id, in the order they first joined (rebalance() takes the newest first). */
   private readonly workers = new Map<string, WorkerEntry>();
   private closed = false;
+  /** hold() calls not yet released: while any is, no worker is placed or moved. */
+  private holds = 0;
 
   constructor(private readonly options: RouterOptions) {}
+
+  /**
+   * Holds placements until the returned function is called (every hold):
+   * workers joining meanwhile are parked, and the moves are computed once,
+   * at the last release. PoolCoordinator holds while a job is being added,
+   * so that jobs added together share the workers from their first step,
+   * instead of the first one taking every parked worker and handing them
+   * on a step later (each move ships the worker's rows again).
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0) return;
+      this.rebalance();
+      this.placementChanged();
+    };
+  }
 
   private get clock(): Clock {
     return this.options.clock ?? realClock;
@@ -137,6 +159,7 @@ export class JobRouter {
 
   /** The jobs' shares changed (remaining work, after an epoch): recomputes the moves. Not needed for correctness; see job-scheduler.ts. */
   rebalance(): void {
+    if (this.holds > 0) return;
     const demands = this.demands();
     const assignment = new Map([...this.workers].map(([id, w]) => [id, w.state === 'parked' ? null : w.state === 'in-job' ? (w.destination ?? w.job) : w.destination]));
     for (const move of rebalance(assignment, targetCounts(demands, assignment.size, countsOf(assignment)))) {
@@ -162,7 +185,7 @@ export class JobRouter {
     const reserved = current?.state === 'in-transit' && current.destination !== null && this.jobs.has(current.destination) ? current.destination : null;
     // Re-insert at the same place in the order (a Map keeps the first insertion's).
     const others = new Map([...this.workers].filter(([id]) => id !== worker.id).map(([id, w]) => [id, w.state === 'parked' ? null : w.state === 'in-job' ? (w.destination ?? w.job) : w.destination]));
-    const job = reserved ?? placeJoiner(this.demands(), others);
+    const job = reserved ?? (this.holds > 0 ? null : placeJoiner(this.demands(), others));
     if (this.closed && this.jobs.size === 0) {
       // The pool is over: a worker that was moved as the last job ended is told so, and exits.
       this.workers.delete(worker.id);
@@ -171,7 +194,8 @@ export class JobRouter {
     }
     if (job === null) {
       this.workers.set(worker.id, { state: 'parked', info: worker, session, stream });
-      this.options.log.info('worker parked: no job needs it now', { worker: worker.id, session });
+      if (this.holds > 0) this.options.log.info('worker parked while jobs are being added', { worker: worker.id, session });
+      else this.options.log.info('worker parked: no job needs it now', { worker: worker.id, session });
     } else this.enter(worker, stream, session, job);
     this.placementChanged();
     return { id: worker.id, session };

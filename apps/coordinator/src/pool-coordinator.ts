@@ -22,6 +22,7 @@ import type { TokenCheck } from './auth.ts';
 import { type Clock, realClock } from './clock.ts';
 import { JobRouter } from './job-router.ts';
 import { PoolJournal } from './pool-journal.ts';
+import { PredictionGate } from './prediction-gate.ts';
 import type { WorkerPool } from './pool.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
 import { CoordinatorService } from './service.ts';
@@ -74,6 +75,8 @@ export class PoolCoordinator {
   /** runJob() calls whose job is not in the router yet (loading its checkpoint). */
   private preparing = 0;
   private closeRequested = false;
+  /** The jobs' sample predictions share the one event loop: one gate for all (prediction-gate.ts). */
+  private readonly predictionGate = new PredictionGate(() => this.service.watched);
 
   constructor(private readonly config: PoolCoordinatorConfig) {
     if (config.metrics && !config.metrics.ofPool) throw new Error('PoolCoordinator: its metrics must be made for a pool: new CoordinatorMetrics(registry, { pool: true })');
@@ -123,17 +126,20 @@ export class PoolCoordinator {
     if (this.currentState !== 'running') throw new Error(`runJob() called in state ${this.currentState}`);
     if (this.closeRequested) throw new Error('runJob() called after close()');
     const metrics = this.config.metrics?.job(name);
-    const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock, metrics });
+    const job = new TrainingJob({ ...config, log: jobLogger(this.config.log, name), clock: this.config.clock, metrics }, this.predictionGate);
     const minWorkers = config.minWorkers ?? 1;
     // A step's rows are dealt over SLOT_COUNT slots and its batch: more workers than either would idle.
     const maxWorkers = Math.min(SLOT_COUNT, config.spec.training.batchSize);
     // A job added before close() is still added when its checkpoint takes a while to load (see close()).
     this.preparing++;
+    // Jobs added together (runJob() calls in one turn) are placed together, once all are in (JobRouter.hold()).
+    const releasePlacements = this.router.hold();
     let prepared: Awaited<ReturnType<TrainingJob['prepare']>>;
     try {
       prepared = await job.prepare((options) => this.router.addJob(name, options, () => ({ remainingWork: job.remainingWork(), minWorkers, maxWorkers })));
     } finally {
       this.preparing--;
+      releasePlacements();
       if (this.closeRequested && this.preparing === 0) this.router.close();
     }
     if ('finished' in prepared) {

@@ -5,6 +5,7 @@
 import { Coordinator, CoordinatorMetrics, CoordinatorStoppedError, type TlsFiles, completedRun, readCheckpointIdentity } from '@kfkd/coordinator';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
 import { paramLayout, saveParameters, selectBackend } from '@kfkd/model';
+import { selectCoordinatorBackend } from './coordinator-backend.ts';
 import { secondsToMs } from './cluster-flags.ts';
 import { type CoordinatorCredentialFlags, coordinatorCredentials } from './credentials.ts';
 import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
@@ -60,10 +61,9 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
       return EXIT_COMPLETE;
     }
   }
-  // The coordinator computes nothing; tfjs only writes the final model.
-  await selectBackend('cpu');
-  const parameters = await startingParameters(spec, flags, (line) => console.log(line));
   const log = stderrLogger('coordinator');
+  await selectCoordinatorBackend(log);
+  const parameters = await startingParameters(spec, flags, (line) => console.log(line));
   const { tls, tokens } = await coordinatorCredentials(flags, runDir, log);
   const config = { ...runConfig(flags, inputs), backend: 'distributed', device: 'workers', initFrom: flags.initFrom ?? null, spec };
   log.info('configuration', {

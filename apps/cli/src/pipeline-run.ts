@@ -18,7 +18,8 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CoordinatorOutcome, CoordinatorMetrics, CoordinatorStoppedError, PoolCoordinator } from '@kfkd/coordinator';
 import { readTrainingCsv, type KeypointDataset } from '@kfkd/data';
-import { SPECIALIST_GROUPS, selectBackend } from '@kfkd/model';
+import { SPECIALIST_GROUPS } from '@kfkd/model';
+import { selectCoordinatorBackend } from './coordinator-backend.ts';
 import type { BackendChoice } from '@kfkd/model/backend-choice';
 import { createRegistry } from '@kfkd/metrics';
 import { preferThroughputGc, stderrLogger } from '@kfkd/runtime';
@@ -89,9 +90,8 @@ export async function runPipeline(flags: PipelineFlags): Promise<ExitCode> {
     if (file) await access(file).catch((error: NodeJS.ErrnoException) => Promise.reject(new UsageError(`${flag} ${file}: cannot read it (${error.code ?? error.message})`)));
   }
   const data = await readTrainingCsv(flags.data);
-  // The coordinator computes nothing; tfjs only writes the models.
-  await selectBackend('cpu');
   const log = stderrLogger('pipeline');
+  await selectCoordinatorBackend(log);
   const { tls, tokens } = await coordinatorCredentials(flags, flags.runDir, log);
   const jobs = pipelineJobs(flags.net);
   log.info('configuration', {

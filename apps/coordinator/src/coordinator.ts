@@ -21,6 +21,7 @@ import { CoordinatorStoppedError } from './errors.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { type TlsFiles, serverCredentials, startServer, stopServer } from './server.ts';
+import { PredictionGate } from './prediction-gate.ts';
 import { CoordinatorService } from './service.ts';
 import { type CoordinatorOutcome, type JobConfig, TrainingJob } from './training-job.ts';
 
@@ -47,9 +48,10 @@ export class Coordinator {
   private readonly abort = new AbortController();
   private pool: WorkerPool | null = null;
   private readonly job: TrainingJob;
+  private service: CoordinatorService | null = null;
 
   constructor(private readonly config: CoordinatorConfig) {
-    this.job = new TrainingJob(config);
+    this.job = new TrainingJob(config, new PredictionGate(() => this.service?.watched ?? false));
   }
 
   private get clock(): Clock {
@@ -82,6 +84,7 @@ export class Coordinator {
       const { pool, journal } = prepared;
       this.pool = pool;
       const service = new CoordinatorService(pool, config.tokens, config.log, journal, config.metrics);
+      this.service = service;
       const bound = await startServer(config.listen, await serverCredentials(config.tls), (s, sessions) => service.addToServer(s, sessions), {
         observer: config.metrics,
         interceptors: [service.interceptor()],

@@ -118,6 +118,11 @@ export class CoordinatorService {
     call.on('cancelled', () => this.pool.leave(member.id, member.session, 'stream-closed', 'the worker closed its stream'));
   }
 
+  /** Whether a viewer is on the Watch stream now. */
+  get watched(): boolean {
+    return (this.viewers?.count ?? 0) > 0;
+  }
+
   /** Replays the journal, then streams it live; ends after the run's finished event. */
   private watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): void {
     const journal = this.journal;

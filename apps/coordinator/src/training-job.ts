@@ -31,6 +31,7 @@ import type { RunMetrics } from './metrics.ts';
 import type { PoolOptions, WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
 import { ValidationFaces } from './validation-faces.ts';
+import type { PredictionGate } from './prediction-gate.ts';
 import { WatchJournal } from './watch-journal.ts';
 
 export interface JobConfig {
@@ -102,7 +103,14 @@ export class TrainingJob {
   /** Epochs done (resumed ones included): the remaining work the pool's scheduler sees. */
   private epochsDone = 0;
 
-  constructor(readonly config: JobConfig) {}
+  /**
+   * @param predictionGate when the Watch stream's sample predictions are
+   *   made; one gate per coordinator, shared by its jobs
+   */
+  constructor(
+    readonly config: JobConfig,
+    private readonly predictionGate: PredictionGate,
+  ) {}
 
   get stepTimeoutMs(): number {
     return this.config.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
@@ -258,23 +266,26 @@ export class TrainingJob {
   }
 
   /**
-   * Sample predictions for the journal every few epochs and at the last one.
-   * They run on the coordinator's (slow, pure-JS) backend and hold up the
-   * step loop, so they are skipped until 10x the last one's cost has passed:
-   * at most ~10% of the training time even for the big nets.
+   * Sample predictions for the journal: every few epochs while a dashboard
+   * watches (at the first epoch end after one connects, too), within the
+   * coordinator's budget for them (prediction-gate.ts), and always at the
+   * last epoch, so that a finished job keeps its faces for whoever looks
+   * later (a pool's dashboard shows its finished jobs).
    */
   private predictionsObserver(journal: WatchJournal): TrainerObserver {
     const every = this.config.predictEvery ?? 5;
     const faces = new ValidationFaces(this.config.spec, this.config.data.valid);
     this.faces = faces;
-    let notBefore = 0;
+    // An epoch that was due passed without predictions: the next open gate makes them.
+    let owed = false;
     return {
       onEpoch: (record, state) => {
-        const due = record.epoch % every === 0 || record.epoch === 1 || record.epoch === this.config.spec.training.maxEpochs;
-        if (every <= 0 || !due || performance.now() < notBefore) return;
-        const started = performance.now();
-        journal.predictions(record.epoch, faces.predict(state().parameters));
-        notBefore = performance.now() + 10 * (performance.now() - started);
+        if (every <= 0) return;
+        const last = record.epoch === this.config.spec.training.maxEpochs;
+        owed ||= record.epoch % every === 0 || record.epoch === 1;
+        if (!last && !(owed && this.predictionGate.open())) return;
+        owed = false;
+        journal.predictions(record.epoch, this.predictionGate.spend(() => faces.predict(state().parameters)));
       },
     };
   }

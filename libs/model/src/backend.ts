@@ -57,6 +57,12 @@ export interface SelectBackendOptions {
   readonly packageInstalled?: (pkg: string) => Promise<boolean>;
   /** Checks the GPU libraries (default: dlopen them, gpu-probe.ts); tests inject temporary directories. */
   readonly probeGpuLibraries?: () => GpuLibraryProblem | null;
+  /**
+   * Threads of the wasm backend, overriding KFKD_WASM_THREADS (default: that
+   * variable, else the cores). Only the first wasm start of a process can
+   * set it.
+   */
+  readonly wasmThreads?: number;
 }
 
 /** Thrown by a package loader when the package is not installed. */
@@ -222,7 +228,7 @@ async function useCpu(): Promise<Pick<BackendInfo, 'name' | 'device' | 'package'
 }
 
 /** `load`: an injected package loader (tests); by default the package is imported directly, which bundlers understand. */
-async function useWasm(load?: (pkg: string) => Promise<void>): Promise<Pick<BackendInfo, 'name' | 'device' | 'package'>> {
+async function useWasm(load?: (pkg: string) => Promise<void>, threadsGiven?: number): Promise<Pick<BackendInfo, 'name' | 'device' | 'package'>> {
   if (load) await load(WASM);
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
@@ -235,7 +241,7 @@ async function useWasm(load?: (pkg: string) => Promise<void>): Promise<Pick<Back
     const main = createRequire(import.meta.url).resolve(WASM);
     wasm.setWasmPaths(path.dirname(main) + '/');
     wasmPrepared = true;
-    const threads = await wasmThreadsWanted();
+    const threads = threadsGiven ?? (await wasmThreadsWanted());
     try {
       ok = threads > 1 ? await withWasmThreads(wasm, threads, main, init) : await init();
     } catch {
@@ -295,7 +301,7 @@ export async function selectBackend(choice: BackendChoice = 'auto', options: Sel
       }
       if (choice === 'tensorflow') throw new BackendUnavailableError('tensorflow', attempts, TENSORFLOW_INSTALL_HINT);
       try {
-        return describe(await useWasm(options.loadPackage), attempts);
+        return describe(await useWasm(options.loadPackage, options.wasmThreads), attempts);
       } catch (err) {
         attempts.push(attemptOf(WASM, err));
       }
@@ -308,7 +314,7 @@ export async function selectBackend(choice: BackendChoice = 'auto', options: Sel
     }
     case 'wasm':
       try {
-        return describe(await useWasm(options.loadPackage), []);
+        return describe(await useWasm(options.loadPackage, options.wasmThreads), []);
       } catch (err) {
         throw new BackendUnavailableError('wasm', [attemptOf(WASM, err)], `Check that ${WASM} is installed with its dist/*.wasm files.`);
       }

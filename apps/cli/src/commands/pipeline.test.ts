@@ -5,14 +5,15 @@
  * rows (the size of Kaggle's own). A specialist of the pool trains exactly
  * as `kfkd train` of that specialist alone from the same general net; a
  * pipeline interrupted by Ctrl-C mid-way and started again resumes each
- * job where it stood, without touching the finished ones.
+ * job where it stood, without touching the finished ones; a worker killed
+ * while the specialists train costs no job, and no job's history changes.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYPOINT_COLUMNS, writeLookupTable } from '@kfkd/data';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectSameHistory, readHistory, startKfkd } from '../testing/cluster.ts';
+import { expectSameHistory, readHistory, startKfkd, startWorker } from '../testing/cluster.ts';
 import { kfkd } from '../testing/kfkd-process.ts';
 
 const JOBS = ['general', ...[1, 2, 3, 4, 5, 6].map((n) => `specialist-${n}`)];
@@ -95,6 +96,25 @@ it('stopped by Ctrl-C mid-way and started again, resumes every job where it stoo
   for (const job of JOBS) expectSameHistory(await readHistory(join(runDir, job)), await readHistory(join(dir, 'whole', job)));
   const submission = (await readFile(join(runDir, 'submission.csv'), 'utf8')).trim().split('\n');
   expect(submission).toHaveLength(SUBMISSION_ROWS + 1);
+}, 240_000);
+
+it('a worker killed while the specialists train loses no job: its job goes on with the other worker, and every history is as without the kill', async () => {
+  const runDir = join(dir, 'killed');
+  const tiny = ['--net', 'tinyconv-test', '--epochs', '2', '--specialist-epochs', '3', '--batch', '32', '--data', data, '--run-dir', runDir];
+  const pool = startKfkd(['pipeline', '--listen', '127.0.0.1:0', ...tiny]);
+  const port = Number((await pool.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const victim = startWorker(port, 'victim', 'wasm');
+  const survivor = startWorker(port, 'survivor', 'wasm');
+  // Killed in the middle of its first specialist (one worker per job: 2 workers, 6 jobs), after that job's first epoch of 3.
+  const victimJob = (await pool.waitFor(/worker assigned worker=victim session=\d+ job=(specialist-\d)/, 90_000))[1];
+  await pool.waitFor(new RegExp(`^\\[${victimJob} *\\] +1 \\| `), 60_000);
+  victim.kill('SIGKILL');
+  expect(await pool.exitedWithin(120_000), pool.stderr.join('\n')).toBe(0);
+  expect(await survivor.exitedWithin(30_000)).toBe(0);
+  const log = pool.stderr.join('\n');
+  expect(log).toMatch(/worker removed job=specialist-\d worker=victim session=\d+ reason=stream-closed/);
+  expect(log).toMatch(new RegExp(`worker assigned worker=survivor session=\\d+ job=${victimJob}\\b`));
+  for (const job of JOBS) expectSameHistory(await readHistory(join(runDir, job)), await readHistory(join(dir, 'whole', job)));
 }, 240_000);
 
 /** What must not change in a finished job's run directory: its history, and when its model and checkpoint were written. */

@@ -41,12 +41,13 @@ export function testCredentials(role: 'coordinator' | 'worker' | 'viewer'): stri
   return join(credentialsDir, 'credentials', role);
 }
 
-const ROLE_OF_COMMAND: Readonly<Record<string, 'coordinator' | 'worker' | 'viewer'>> = { coordinator: 'coordinator', worker: 'worker', dashboard: 'viewer' };
+const ROLE_OF_COMMAND: Readonly<Record<string, 'coordinator' | 'worker' | 'viewer'>> = { coordinator: 'coordinator', pipeline: 'coordinator', worker: 'worker', dashboard: 'viewer' };
 
 /** `args` with the test credentials of their command's role, unless they say how to connect. */
 export function withTestCredentials(args: readonly string[]): string[] {
   const role = ROLE_OF_COMMAND[args[0]];
-  const chosen = args.some((a) => a === '--credentials' || a === '--insecure' || a.startsWith('--tls-'));
+  // `kfkd pipeline --local-workers` makes credentials of its own.
+  const chosen = args.some((a) => a === '--credentials' || a === '--insecure' || a.startsWith('--tls-') || a === '--local-workers');
   return role && !chosen ? [args[0], '--credentials', testCredentials(role), ...args.slice(1)] : [...args];
 }
 

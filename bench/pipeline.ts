@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- pipeline [--rows 1000] [--net net1] [--epochs 40] [--specialist-epochs 40] [--batch 128] [--workers 1,2]`
+ * `npm run bench -- pipeline [--rows 1000] [--net net2] [--epochs 2] [--specialist-epochs 2] [--batch 128] [--workers 1,2]`
  *
  * The tutorial's whole pipeline (`kfkd pipeline --local-workers N`: the
  * general net, the six specialists side by side, the merge) on synthetic
@@ -36,7 +36,7 @@ interface Options {
 }
 
 function parse(args: string[]): Options {
-  const o: Options = { rows: 1000, net: 'net1', epochs: 40, specialistEpochs: 40, batch: 128, workers: [1, 2] };
+  const o: Options = { rows: 1000, net: 'net2', epochs: 2, specialistEpochs: 2, batch: 128, workers: [1, 2] };
   for (let i = 0; i < args.length; i += 2) {
     const v = args[i + 1];
     switch (args[i]) {

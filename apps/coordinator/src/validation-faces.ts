@@ -23,8 +23,9 @@ export class ValidationFaces {
 
   /** The faces with keypoints predicted at `parameters`. */
   predict(parameters: Float32Array): PredictedFace[] {
-    this.computer ??= new GradientComputer(this.spec);
-    this.computer.setParameters(parameters);
+    // Built with the parameters to predict with: no initial parameters drawn only to be replaced.
+    if (this.computer) this.computer.setParameters(parameters);
+    else this.computer = new GradientComputer(this.spec, { parameters });
     const side = this.valid.pixels.length / Math.max(1, this.valid.rows);
     const outputs = this.spec.outputs;
     const pixels = this.valid.pixels.subarray(0, this.count * side);

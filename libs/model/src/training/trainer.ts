@@ -39,7 +39,11 @@ export interface TrainerState {
 export interface TrainerObserver {
   /** After every step; `stepLoss` is that batch's mean loss. */
   onStep?(progress: { epoch: number; step: number; steps: number; stepLoss: number }): void | Promise<void>;
-  /** After every epoch, once its validation loss is known. `state()` is the state to resume from after this epoch. */
+  /**
+   * After every epoch, once its validation loss is known. `state()` is the
+   * state to resume from after this epoch: a copy made at the first call,
+   * the same object for every observer of the epoch (read it, do not change it).
+   */
   onEpoch?(record: EpochRecord, state: () => TrainerState): void | Promise<void>;
 }
 
@@ -160,8 +164,9 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
     };
     history.push(record);
     const action = stopping?.observe(epoch, validLoss, parameters);
-    // The state after an epoch is the start of the next one.
-    const after = (): TrainerState => ({ ...state(0, performance.now()), epoch: epoch + 1, epochLossSum: 0, epochSeconds: 0 });
+    // The state after an epoch is the start of the next one. One copy for all the observers that ask (it is 2-3x the parameters).
+    let snapshot: TrainerState | null = null;
+    const after = (): TrainerState => (snapshot ??= { ...state(0, performance.now()), epoch: epoch + 1, epochLossSum: 0, epochSeconds: 0 });
     for (const o of observers) await o.onEpoch?.(record, after);
     if (action === 'stop') return result('early-stopping', after());
   }

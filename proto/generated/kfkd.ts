@@ -13,12 +13,18 @@ import type { JobStatus as _kfkd_v1_JobStatus, JobStatus__Output as _kfkd_v1_Job
 import type { JoinRequest as _kfkd_v1_JoinRequest, JoinRequest__Output as _kfkd_v1_JoinRequest__Output } from './kfkd/v1/JoinRequest.ts';
 import type { Moved as _kfkd_v1_Moved, Moved__Output as _kfkd_v1_Moved__Output } from './kfkd/v1/Moved.ts';
 import type { ParameterChunk as _kfkd_v1_ParameterChunk, ParameterChunk__Output as _kfkd_v1_ParameterChunk__Output } from './kfkd/v1/ParameterChunk.ts';
+import type { PeerClient as _kfkd_v1_PeerClient, PeerDefinition as _kfkd_v1_PeerDefinition } from './kfkd/v1/Peer.ts';
+import type { PeerHello as _kfkd_v1_PeerHello, PeerHello__Output as _kfkd_v1_PeerHello__Output } from './kfkd/v1/PeerHello.ts';
+import type { PeerPart as _kfkd_v1_PeerPart, PeerPart__Output as _kfkd_v1_PeerPart__Output } from './kfkd/v1/PeerPart.ts';
+import type { PeerReply as _kfkd_v1_PeerReply, PeerReply__Output as _kfkd_v1_PeerReply__Output } from './kfkd/v1/PeerReply.ts';
 import type { PoolInfo as _kfkd_v1_PoolInfo, PoolInfo__Output as _kfkd_v1_PoolInfo__Output } from './kfkd/v1/PoolInfo.ts';
 import type { PoolStatus as _kfkd_v1_PoolStatus, PoolStatus__Output as _kfkd_v1_PoolStatus__Output } from './kfkd/v1/PoolStatus.ts';
 import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_v1_Predictions__Output } from './kfkd/v1/Predictions.ts';
 import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from './kfkd/v1/ReplayDone.ts';
 import type { ReportPart as _kfkd_v1_ReportPart, ReportPart__Output as _kfkd_v1_ReportPart__Output } from './kfkd/v1/ReportPart.ts';
 import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from './kfkd/v1/ReportReply.ts';
+import type { RingRole as _kfkd_v1_RingRole, RingRole__Output as _kfkd_v1_RingRole__Output } from './kfkd/v1/RingRole.ts';
+import type { RingSum as _kfkd_v1_RingSum, RingSum__Output as _kfkd_v1_RingSum__Output } from './kfkd/v1/RingSum.ts';
 import type { RunFinished as _kfkd_v1_RunFinished, RunFinished__Output as _kfkd_v1_RunFinished__Output } from './kfkd/v1/RunFinished.ts';
 import type { RunInfo as _kfkd_v1_RunInfo, RunInfo__Output as _kfkd_v1_RunInfo__Output } from './kfkd/v1/RunInfo.ts';
 import type { ShardUpdate as _kfkd_v1_ShardUpdate, ShardUpdate__Output as _kfkd_v1_ShardUpdate__Output } from './kfkd/v1/ShardUpdate.ts';
@@ -52,12 +58,23 @@ export interface ProtoGrpcType {
       Moved: MessageTypeDefinition<_kfkd_v1_Moved, _kfkd_v1_Moved__Output>
       ParameterChunk: MessageTypeDefinition<_kfkd_v1_ParameterChunk, _kfkd_v1_ParameterChunk__Output>
       Part: EnumTypeDefinition
+      /**
+       * Served by every worker that gives a peer_address, called by the worker
+       * before it in a ring (RingRole), with the same credentials (the worker
+       * token, and the cluster's CA on both ends).
+       */
+      Peer: SubtypeConstructor<typeof grpc.Client, _kfkd_v1_PeerClient> & { service: _kfkd_v1_PeerDefinition }
+      PeerHello: MessageTypeDefinition<_kfkd_v1_PeerHello, _kfkd_v1_PeerHello__Output>
+      PeerPart: MessageTypeDefinition<_kfkd_v1_PeerPart, _kfkd_v1_PeerPart__Output>
+      PeerReply: MessageTypeDefinition<_kfkd_v1_PeerReply, _kfkd_v1_PeerReply__Output>
       PoolInfo: MessageTypeDefinition<_kfkd_v1_PoolInfo, _kfkd_v1_PoolInfo__Output>
       PoolStatus: MessageTypeDefinition<_kfkd_v1_PoolStatus, _kfkd_v1_PoolStatus__Output>
       Predictions: MessageTypeDefinition<_kfkd_v1_Predictions, _kfkd_v1_Predictions__Output>
       ReplayDone: MessageTypeDefinition<_kfkd_v1_ReplayDone, _kfkd_v1_ReplayDone__Output>
       ReportPart: MessageTypeDefinition<_kfkd_v1_ReportPart, _kfkd_v1_ReportPart__Output>
       ReportReply: MessageTypeDefinition<_kfkd_v1_ReportReply, _kfkd_v1_ReportReply__Output>
+      RingRole: MessageTypeDefinition<_kfkd_v1_RingRole, _kfkd_v1_RingRole__Output>
+      RingSum: MessageTypeDefinition<_kfkd_v1_RingSum, _kfkd_v1_RingSum__Output>
       RunFinished: MessageTypeDefinition<_kfkd_v1_RunFinished, _kfkd_v1_RunFinished__Output>
       RunInfo: MessageTypeDefinition<_kfkd_v1_RunInfo, _kfkd_v1_RunInfo__Output>
       ShardUpdate: MessageTypeDefinition<_kfkd_v1_ShardUpdate, _kfkd_v1_ShardUpdate__Output>

@@ -30,3 +30,9 @@ export type { PoolInfo, PoolInfo__Output } from '../generated/kfkd/v1/PoolInfo.t
 export type { PoolStatus, PoolStatus__Output } from '../generated/kfkd/v1/PoolStatus.ts';
 export type { JobStatus, JobStatus__Output } from '../generated/kfkd/v1/JobStatus.ts';
 export type { WorkerPlacement, WorkerPlacement__Output } from '../generated/kfkd/v1/WorkerPlacement.ts';
+export type { RingRole, RingRole__Output } from '../generated/kfkd/v1/RingRole.ts';
+export type { PeerClient, PeerHandlers, PeerDefinition } from '../generated/kfkd/v1/Peer.ts';
+export type { PeerPart, PeerPart__Output } from '../generated/kfkd/v1/PeerPart.ts';
+export type { PeerHello, PeerHello__Output } from '../generated/kfkd/v1/PeerHello.ts';
+export type { RingSum, RingSum__Output } from '../generated/kfkd/v1/RingSum.ts';
+export type { PeerReply, PeerReply__Output } from '../generated/kfkd/v1/PeerReply.ts';

@@ -105,7 +105,7 @@ const parameters = (version: number, values: number[]): Command__Output[] =>
 
 const task = (taskId: number, version: number, rows: number[], part: Part__Output = 'PART_TRAIN', generation = 1): Command__Output => ({
   command: 'task',
-  task: { generation, taskId, part, epoch: 2, step: taskId, parametersVersion: version, rows, positions: rows.map((_, i) => i), flipMask: Buffer.alloc(0), dropoutSeed: 9 },
+  task: { generation, taskId, part, epoch: 2, step: taskId, parametersVersion: version, rows, positions: rows.map((_, i) => i), flipMask: Buffer.alloc(0), dropoutSeed: 9, ring: null },
 });
 
 function feed(h: Harness, ...commands: (Command__Output | Command__Output[])[]): Promise<void> {

@@ -13,6 +13,11 @@ export interface JoinRequest {
    */
   'backend'?: (string);
   'device'?: (string);
+  /**
+   * Where this worker serves the Peer service (host:port), for training
+   * steps summed through the workers (RingRole). Empty: star steps only.
+   */
+  'peerAddress'?: (string);
 }
 
 export interface JoinRequest__Output {
@@ -27,4 +32,9 @@ export interface JoinRequest__Output {
    */
   'backend': (string);
   'device': (string);
+  /**
+   * Where this worker serves the Peer service (host:port), for training
+   * steps summed through the workers (RingRole). Empty: star steps only.
+   */
+  'peerAddress': (string);
 }

@@ -1,6 +1,7 @@
 // Original file: kfkd.proto
 
 import type { Part as _kfkd_v1_Part, Part__Output as _kfkd_v1_Part__Output } from '../../kfkd/v1/Part.ts';
+import type { RingRole as _kfkd_v1_RingRole, RingRole__Output as _kfkd_v1_RingRole__Output } from '../../kfkd/v1/RingRole.ts';
 
 /**
  * Compute loss and gradient sums (PART_TRAIN) or the loss sum (PART_VALID)
@@ -32,6 +33,11 @@ export interface Task {
    * The ParameterChunk version to compute at (all of it was sent before this task).
    */
   'parametersVersion'?: (number);
+  /**
+   * Set on a training task of a ring step (see RingRole); unset: a star
+   * step, whose result this worker Reports to the coordinator itself.
+   */
+  'ring'?: (_kfkd_v1_RingRole | null);
 }
 
 /**
@@ -64,4 +70,9 @@ export interface Task__Output {
    * The ParameterChunk version to compute at (all of it was sent before this task).
    */
   'parametersVersion': (number);
+  /**
+   * Set on a training task of a ring step (see RingRole); unset: a star
+   * step, whose result this worker Reports to the coordinator itself.
+   */
+  'ring': (_kfkd_v1_RingRole__Output | null);
 }

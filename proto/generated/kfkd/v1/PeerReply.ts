@@ -1,0 +1,8 @@
+// Original file: kfkd.proto
+
+
+export interface PeerReply {
+}
+
+export interface PeerReply__Output {
+}

@@ -1,6 +1,7 @@
 /** @kfkd/coordinator: the coordinator of distributed synchronous training over gRPC. */
 export { Coordinator, type CoordinatorConfig, type CoordinatorOutcome, type CoordinatorState } from './coordinator.ts';
 export { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from './defaults.ts';
+export { DEFAULT_RING_MIN_WORKERS, TOPOLOGIES, type Topology } from './ring-plan.ts';
 export { type Clock, type Timer, realClock } from './clock.ts';
 export { CHECKPOINT_FILE, EXTENDABLE_FIELDS, checkpointPath, loadCheckpoint, promotePreviousCheckpoint, readCheckpointIdentity, saveCheckpoint, type ResumeFrom, type RunIdentity } from './checkpoint.ts';
 export { type CompletedRun, completedRun } from './completed-run.ts';

@@ -19,16 +19,11 @@ import type { PlacementState, TaskResult__Output } from '@kfkd/proto';
 import type { Logger } from '@kfkd/runtime';
 import { type Clock, type Timer, realClock } from './clock.ts';
 import { type JobDemand, countsOf, placeJoiner, rebalance, targetCounts } from './job-scheduler.ts';
-import type { LeaveReason } from './membership.ts';
+import type { LeaveReason, WorkerInfo } from './membership.ts';
 import { type PoolOptions, type ReportReceiver, type ReportRefusal, WorkerPool, type WorkerStream } from './pool.ts';
 import type { FailureRecord } from './worker-registry.ts';
 
-export interface WorkerInfo {
-  readonly id: string;
-  readonly host?: string;
-  readonly backend: string;
-  readonly device: string;
-}
+export type { WorkerInfo };
 
 /** A job as the router sees it: its pool and what it asks of the workers. */
 interface RoutedJob {

@@ -20,13 +20,19 @@ export type { LeaveReason } from '@kfkd/proto';
  */
 export type MemberState = WorkerState;
 
-export interface Member {
+/** What a worker says of itself when it joins. */
+export interface WorkerInfo {
   readonly id: string;
-  readonly session: number;
   /** Where it connected from (the gRPC peer), when known. */
   readonly host?: string;
   readonly backend: string;
   readonly device: string;
+  /** Where it serves the Peer service for ring steps (JoinRequest.peer_address); absent: star steps only. */
+  readonly peerAddress?: string;
+}
+
+export interface Member extends WorkerInfo {
+  readonly session: number;
   readonly state: MemberState;
   readonly joinedAt: number;
   /** Last time the worker was heard from (join, heartbeat or result), ms. */
@@ -75,7 +81,7 @@ export function activeMembers(m: Membership): Member[] {
  */
 export function join(
   m: Membership,
-  worker: { id: string; host?: string; backend: string; device: string },
+  worker: WorkerInfo,
   now: number,
   session = m.nextSession,
 ): { membership: Membership; member: Member; replaced: Member | null } {

@@ -9,9 +9,10 @@ import type { TaskResult__Output } from '@kfkd/proto';
 import type { TrainingData } from '@kfkd/model';
 import type { Logger } from '@kfkd/runtime';
 import { type Clock, type Timer, realClock } from './clock.ts';
-import type { LeaveReason, Member } from './membership.ts';
+import type { LeaveReason, Member, WorkerInfo } from './membership.ts';
 import { type PoolObserver, poolEvents } from './pool-events.ts';
 import { type ReportReceiver, type ReportRefusal, ResultIntake } from './result-intake.ts';
+import { DEFAULT_RING_MIN_WORKERS, type Topology, chooseTopology } from './ring-plan.ts';
 import { ShardShipper } from './shard-shipping.ts';
 import { SLOT_COUNT } from './sharding.ts';
 import { type Job, type PartResult, parameterMessages, runJob } from './step-job.ts';
@@ -37,6 +38,10 @@ export interface PoolOptions {
   readonly clock?: Clock;
   /** Told of membership changes, finished tasks and jobs, bytes sent (the Watch journal, the metrics). */
   readonly observers?: readonly PoolObserver[];
+  /** How training steps are summed (`--topology`; default 'star'): see ring-plan.ts. */
+  readonly topology?: Topology;
+  /** Under 'auto', rings from this many workers on (default DEFAULT_RING_MIN_WORKERS). */
+  readonly ringMinWorkers?: number;
 }
 
 export class WorkerPool {
@@ -46,6 +51,8 @@ export class WorkerPool {
   private readonly intake: ResultIntake;
   private readonly events: Required<PoolObserver>;
   private parametersVersion = 0;
+  /** The last round's topology and why, logged when it changes. */
+  private lastTopology = '';
 
   constructor(private readonly options: PoolOptions) {
     const { data, specJson, parameterCount, minWorkers, stepTimeoutMs, heartbeatTimeoutMs, log, clock = realClock } = options;
@@ -87,7 +94,7 @@ export class WorkerPool {
    * Admits a worker (active from the next step on) and sends its Welcome.
    * `session`: the number a pool of several jobs gave the join (unique across its jobs; default: this pool's next).
    */
-  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream, session?: number): Member {
+  join(worker: WorkerInfo, stream: WorkerStream, session?: number): Member {
     return this.registry.join(worker, stream, session);
   }
 
@@ -138,6 +145,16 @@ export class WorkerPool {
         ready: (startOfJob) => this.registry.ready(startOfJob),
         reshard: () => this.shipper.reshard(),
         dispatch: (worker, items) => this.dispatcher.dispatch(worker, job, parameters, items),
+        ring: (owners) => {
+          const members = [...owners].map(([worker, items]) => ({ worker, items, peerAddress: this.registry.member(worker)?.peerAddress }));
+          const choice = chooseTopology(this.options.topology ?? 'star', members, this.options.ringMinWorkers ?? DEFAULT_RING_MIN_WORKERS);
+          const described = choice.kind === 'ring' ? `ring of ${choice.ring.members.length}` : `star (${choice.why})`;
+          if (described !== this.lastTopology) {
+            this.lastTopology = described;
+            this.options.log.info('step topology', { topology: choice.kind, workers: members.length, ...(choice.kind === 'ring' ? { order: choice.ring.members.map((m) => m.worker).join(',') } : { why: choice.why }) });
+          }
+          return choice.kind === 'ring' ? this.dispatcher.dispatchRing(choice.ring, job, parameters) : null;
+        },
       },
       this.options.log,
     );

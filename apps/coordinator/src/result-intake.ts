@@ -39,7 +39,7 @@ const REFUSED_ALREADY: ReportRefusal = { ok: false, problem: 'invalid', detail: 
 export class ResultIntake {
   constructor(
     private readonly registry: Pick<WorkerRegistry, 'sessionOf' | 'heardFrom' | 'member' | 'leave'>,
-    private readonly tasks: Pick<TaskDispatcher, 'outstanding' | 'isOutstanding' | 'complete'>,
+    private readonly tasks: Pick<TaskDispatcher, 'outstanding' | 'isOutstanding' | 'complete' | 'wasAbandoned'>,
     private readonly options: IntakeOptions,
   ) {}
 
@@ -53,6 +53,9 @@ export class ResultIntake {
     if (!member) return { ok: false, problem: 'unknown-worker', detail: `no worker ${JSON.stringify(result.workerId)} with session ${result.session} on this connection` };
     this.registry.heardFrom(result.workerId, result.session);
     const task = this.tasks.outstanding(result.taskId);
+    // A ring round that failed may still deliver its sum: too late, but no fault of the worker that reports it.
+    if (!task && this.tasks.wasAbandoned(result.taskId)) return { ok: false, problem: 'stale', detail: `task ${result.taskId} belonged to a ring round that failed` };
+    if (task?.relaysOnly && task.worker === result.workerId && task.session === result.session) return this.refuse(member, result.taskId, { ok: false, problem: 'invalid', detail: `task ${result.taskId} is a ring member's: its sum goes to the next worker, not to the coordinator` });
     if (!task || task.worker !== result.workerId || task.session !== result.session || task.receiving) {
       return this.refuse(member, result.taskId, { ok: false, problem: 'stale', detail: `task ${result.taskId} is not outstanding for this worker` });
     }
@@ -91,7 +94,7 @@ export class ResultIntake {
           const seconds = (performance.now() - task.sentAt) / 1000;
           // Still a member: a worker's departure fails its tasks, so an outstanding task's worker is current.
           const current = this.registry.member(member.id) ?? member;
-          this.options.events.taskDone({ member: current, part: task.part, rows: task.count, seconds });
+          this.options.events.taskDone({ member: current, part: task.part, rows: task.ownRows, seconds });
           this.tasks.complete(task, { firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: gradient?.destination ?? null });
           return { ok: true };
         },

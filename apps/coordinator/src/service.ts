@@ -11,7 +11,7 @@ import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Ou
 import type { TokenCheck } from './auth.ts';
 import type { Logger } from '@kfkd/runtime';
 import type { EdgeObserver, RejectReason } from './edge-observer.ts';
-import type { LeaveReason } from './membership.ts';
+import type { LeaveReason, WorkerInfo } from './membership.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchSource } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
@@ -20,6 +20,8 @@ import { type ViewerSink, WatchViewers } from './watch-viewers.ts';
 import { edgeInterceptor, tolerantDeserializer } from './edge.ts';
 import { TokenGuard, guardEveryRpc } from './token-guard.ts';
 
+/** host:port, [v6]:port; what gRPC can dial, bounded. */
+const PEER_ADDRESS = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}$/;
 const WORKER_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 const CLOSE_CODES: Record<LeaveReason, grpc.status> = {
@@ -46,7 +48,7 @@ const JOIN_REFUSALS: Partial<Record<grpc.status, RejectReason>> = {
  * JobRouter of a pool of several jobs (job-router.ts).
  */
 export type WorkerEndpoint = Pick<WorkerPool, 'leave' | 'heartbeat' | 'openReport'> & {
-  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream): { readonly id: string; readonly session: number };
+  join(worker: WorkerInfo, stream: WorkerStream): { readonly id: string; readonly session: number };
 };
 
 export class CoordinatorService {
@@ -113,8 +115,9 @@ export class CoordinatorService {
     }
     if (!WORKER_ID.test(request.workerId)) return refuse(grpc.status.INVALID_ARGUMENT, 'worker id must be 1-128 characters of A-Z a-z 0-9 . _ : @ -');
     if (request.backend.length > 64 || request.device.length > 256) return refuse(grpc.status.INVALID_ARGUMENT, 'backend or device name too long');
+    if (request.peerAddress && !PEER_ADDRESS.test(request.peerAddress)) return refuse(grpc.status.INVALID_ARGUMENT, 'peer address must be HOST:PORT (at most 261 characters), or empty');
     if (!this.accepting) return refuse(grpc.status.UNAVAILABLE, 'the coordinator is shutting down');
-    const member = this.pool.join({ id: request.workerId, host: call.getPeer(), backend: request.backend, device: request.device }, streamOf(call));
+    const member = this.pool.join({ id: request.workerId, host: call.getPeer(), backend: request.backend, device: request.device, ...(request.peerAddress ? { peerAddress: request.peerAddress } : {}) }, streamOf(call));
     call.on('cancelled', () => this.pool.leave(member.id, member.session, 'stream-closed', 'the worker closed its stream'));
   }
 

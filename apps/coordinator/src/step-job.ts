@@ -4,7 +4,9 @@
  * every row computed exactly once. A round hands each worker the pending
  * rows of the slots it owns; the rows of a worker lost in a round are
  * computed again in the next round by the remaining workers (after the
- * rows' data was shipped to them), until none is left.
+ * rows' data was shipped to them), until none is left. A training round may
+ * be a ring round (the runner's choice): one sum for all its rows, so a
+ * ring round that fails is computed again whole, and on the star.
  */
 import type { GradientBuffers } from '@kfkd/model';
 import type { Command, PartName } from '@kfkd/proto';
@@ -78,6 +80,12 @@ export interface RoundRunner {
   reshard(): Promise<ReadonlyMap<number, string>>;
   /** Sends a task of these items to `worker`; rejects when the worker is lost before its result is in. */
   dispatch(worker: string, items: readonly WorkItem[]): Promise<PartResult>;
+  /**
+   * A training round of these workers' rows summed through a ring of them
+   * (ring-plan.ts): the ring's sum, or a rejection when the round failed.
+   * null: this round goes the star way (the reason is logged by the runner).
+   */
+  ring?(owners: ReadonlyMap<string, readonly WorkItem[]>): Promise<PartResult> | null;
 }
 
 /**
@@ -89,6 +97,7 @@ export async function runJob(job: Job, runner: RoundRunner, log: Logger): Promis
   let pending: readonly WorkItem[] = job.items;
   const done: PartResult[] = [];
   let startOfJob = true;
+  let ringFailed = false;
   const phases = { wait: 0, shard: 0, compute: 0 };
   let mark = performance.now();
   const lap = (phase: keyof typeof phases): void => {
@@ -102,12 +111,26 @@ export async function runJob(job: Job, runner: RoundRunner, log: Logger): Promis
     lap('wait');
     const assignment = await runner.reshard();
     lap('shard');
-    const attempts = [...splitByOwner(pending, assignment)].map(([worker, items]) =>
-      runner.dispatch(worker, items).then(
-        (result) => ({ result, items: null }),
-        () => ({ result: null, items }),
-      ),
-    );
+    const owners = splitByOwner(pending, assignment);
+    // After a failed ring round the step is finished on the star: its per-task deadlines find a worker at fault.
+    const ring = job.part === 'train' && !ringFailed ? (runner.ring?.(owners) ?? null) : null;
+    const round = pending;
+    const attempts = ring
+      ? [
+          ring.then(
+            (result) => ({ result, items: null }),
+            () => {
+              ringFailed = true;
+              return { result: null, items: round };
+            },
+          ),
+        ]
+      : [...owners].map(([worker, items]) =>
+          runner.dispatch(worker, items).then(
+            (result) => ({ result, items: null }),
+            () => ({ result: null, items }),
+          ),
+        );
     const again: WorkItem[] = [];
     for (const attempt of await Promise.all(attempts)) {
       if (attempt.result) done.push(attempt.result);

@@ -11,6 +11,7 @@ import type { Clock, Timer } from './clock.ts';
 import { CoordinatorStoppedError, WorkerLostError } from './errors.ts';
 import type { LeaveReason } from './membership.ts';
 import type { PoolObserver } from './pool-events.ts';
+import type { RingPlan } from './ring-plan.ts';
 import type { Job, ParameterMessages, PartResult, WorkItem } from './step-job.ts';
 import type { IssuedTask } from './validation.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
@@ -25,6 +26,10 @@ export interface OutstandingTask extends IssuedTask {
   readonly takeGradient: () => Float32Array;
   /** A Report stream for the task is open (a second one is refused). */
   receiving: boolean;
+  /** Rows this worker computed itself (`count` of a ring's last worker covers the whole ring). */
+  readonly ownRows: number;
+  /** A ring member other than the last: it reports nothing to the coordinator (its sum goes to the next worker). */
+  readonly relaysOnly: boolean;
 }
 
 interface Pending extends OutstandingTask {
@@ -32,6 +37,14 @@ interface Pending extends OutstandingTask {
   readonly reject: (error: Error) => void;
   readonly deadline: Timer;
 }
+
+/** A ring round's tasks could not give a result; its rows are computed again (step-job.ts). */
+export class RingRoundFailedError extends Error {
+  override readonly name = 'RingRoundFailedError';
+}
+
+/** Task ids of failed ring rounds kept, so that a late report of one is refused without dropping its worker. */
+const ABANDONED_KEPT = 1024;
 
 export interface DispatchOptions {
   /** A task not answered within this time drops its worker. */
@@ -45,6 +58,8 @@ export interface DispatchOptions {
 export class TaskDispatcher {
   private readonly tasks = new Map<number, Pending>();
   private nextTaskId = 1;
+  private nextRingId = 1;
+  private readonly abandoned = new Set<number>();
 
   constructor(
     private readonly registry: Pick<WorkerRegistry, 'member' | 'streamOf' | 'generation' | 'leave'>,
@@ -79,6 +94,8 @@ export class TaskDispatcher {
         sentAt: performance.now(),
         takeGradient: () => job.gradients?.take() ?? new Float32Array(this.options.parameterCount),
         receiving: false,
+        ownRows: items.length,
+        relaysOnly: false,
       });
       log.debug('task sent', { worker, session: member.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: items.length });
       const task: Command = {
@@ -106,6 +123,123 @@ export class TaskDispatcher {
         await entry.stream.send(task);
       })().catch(() => this.registry.leave(worker, member.session, 'stream-closed', `could not send task ${id}`));
     });
+  }
+
+  /**
+   * Sends a ring round (ring-plan.ts, RingRole in kfkd.proto): every member
+   * its task first, then the parameters to the first member only, when one
+   * of them lacks this version (each member forwards them to the next).
+   * Resolves with the ring's sum, reported by its last member for the whole
+   * ring. Rejects with RingRoundFailedError when a member is lost, or when
+   * no sum came within the step timeout (nobody is dropped for that: the
+   * rows are computed again on the star, whose deadlines find the worker at
+   * fault); the round's tasks are then abandoned, and a late report of one
+   * is refused without dropping its worker.
+   */
+  dispatchRing(ring: RingPlan, job: Job, parameters: ParameterMessages): Promise<PartResult> {
+    const { stepTimeoutMs, clock, log } = this.options;
+    const generation = this.registry.generation;
+    const ringId = this.nextRingId++;
+    const entries = ring.members.map((m) => ({ m, member: this.registry.member(m.worker), entry: this.registry.streamOf(m.worker) }));
+    const missing = entries.find((e) => !e.member || !e.entry);
+    if (missing) return Promise.reject(new RingRoundFailedError(`worker ${missing.m.worker} gone before the ring round was sent`));
+    const last = entries.length - 1;
+    return new Promise<PartResult>((resolve, reject) => {
+      const ids: number[] = [];
+      let settled = false;
+      const settle = (error: Error | null, result?: PartResult): void => {
+        if (settled) return;
+        settled = true;
+        deadline.cancel();
+        for (const id of ids) {
+          const task = this.tasks.get(id);
+          if (!task) continue;
+          task.deadline.cancel();
+          this.tasks.delete(id);
+          if (error) this.abandon(id);
+          else if (task.relaysOnly) this.options.events.taskDone({ member: this.registry.member(task.worker) ?? entries.find((e) => e.m.worker === task.worker)!.member!, part: job.part, rows: task.ownRows, seconds: (performance.now() - task.sentAt) / 1000 });
+        }
+        if (error) {
+          // What a member holds is unknown now: the next round sends the parameters again.
+          for (const { entry } of entries) entry!.parametersVersion = 0;
+          reject(error);
+        } else resolve(result!);
+      };
+      const deadline = clock.schedule(stepTimeoutMs, () => {
+        log.warn('ring round timed out: its rows are computed again on the star', { ring: ringId, epoch: job.epoch, step: job.step, workers: entries.length, timeoutMs: stepTimeoutMs });
+        settle(new RingRoundFailedError(`ring round ${ringId} gave no sum within ${stepTimeoutMs} ms`));
+      });
+      const sends: { entry: NonNullable<(typeof entries)[number]['entry']>; task: Command }[] = [];
+      entries.forEach(({ m, member, entry }, position) => {
+        const id = this.nextTaskId++;
+        ids.push(id);
+        const isLast = position === last;
+        const positions = m.items.map((i) => i.position);
+        this.tasks.set(id, {
+          id,
+          worker: m.worker,
+          session: member!.session,
+          generation,
+          part: job.part,
+          epoch: job.epoch,
+          step: job.step,
+          count: isLast ? ring.totalCount : m.items.length,
+          firstPosition: isLast ? ring.firstPosition : m.firstPosition,
+          resolve: (result) => settle(null, result),
+          reject: (error) => settle(new RingRoundFailedError(`ring round ${ringId}: ${error.message}`)),
+          // The ring's own deadline covers its members.
+          deadline: { cancel: () => {} },
+          sentAt: performance.now(),
+          takeGradient: () => job.gradients?.take() ?? new Float32Array(this.options.parameterCount),
+          receiving: false,
+          ownRows: m.items.length,
+          relaysOnly: !isLast,
+        });
+        const next = entries[position + 1]?.m;
+        log.debug('task sent', { worker: m.worker, session: member!.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: m.items.length, ring: ringId, position });
+        sends.push({
+          entry: entry!,
+          task: {
+            task: {
+              generation,
+              taskId: id,
+              part: partToWire(job.part),
+              epoch: job.epoch,
+              step: job.step,
+              parametersVersion: parameters.version,
+              rows: m.items.map((i) => i.row),
+              positions,
+              flipMask: job.flipMask ? Buffer.from(positions.map((p) => job.flipMask![p])) : Buffer.alloc(0),
+              dropoutSeed: job.dropoutSeed,
+              ring: { ringId, position, size: entries.length, nextWorker: next?.worker ?? '', nextAddress: next?.peerAddress ?? '', totalCount: ring.totalCount },
+            },
+          },
+        });
+      });
+      const sendParameters = entries.some(({ entry }) => entry!.parametersVersion !== parameters.version);
+      for (const { entry } of entries) entry!.parametersVersion = parameters.version;
+      const failSend = (worker: string, session: number, id: number) => () => this.registry.leave(worker, session, 'stream-closed', `could not send task ${id}`);
+      sends.forEach(({ entry, task }, position) => {
+        const { worker, session } = { worker: entries[position].m.worker, session: entries[position].member!.session };
+        (async () => {
+          await entry.stream.send(task);
+          if (position === 0 && sendParameters) {
+            for (const command of parameters.commands) await entry.stream.send(command);
+            this.options.events.parametersSent(parameters.bytes);
+          }
+        })().catch(failSend(worker, session, ids[position]));
+      });
+    });
+  }
+
+  /** Whether `id` was a task of a ring round that failed (a late report of it is no fault of its worker). */
+  wasAbandoned(id: number): boolean {
+    return this.abandoned.has(id);
+  }
+
+  private abandon(id: number): void {
+    this.abandoned.add(id);
+    if (this.abandoned.size > ABANDONED_KEPT) this.abandoned.delete(this.abandoned.values().next().value!);
   }
 
   /** The outstanding task of this id. */

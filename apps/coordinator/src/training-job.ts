@@ -32,6 +32,7 @@ import type { PoolOptions, WorkerPool } from './pool.ts';
 import { RemoteGradientSource } from './remote-source.ts';
 import { ValidationFaces } from './validation-faces.ts';
 import type { PredictionGate } from './prediction-gate.ts';
+import type { Topology } from './ring-plan.ts';
 import { WatchJournal } from './watch-journal.ts';
 
 export interface JobConfig {
@@ -69,6 +70,10 @@ export interface JobConfig {
   readonly onResume?: (state: TrainerState) => void;
   /** The Watch stream's sample predictions are recomputed every this many epochs (default 5; 0: never). */
   readonly predictEvery?: number;
+  /** How training steps are summed (`--topology`, default 'star'; ring-plan.ts). */
+  readonly topology?: Topology;
+  /** Under topology 'auto', rings from this many workers on. */
+  readonly ringMinWorkers?: number;
 }
 
 export interface CoordinatorOutcome {
@@ -157,6 +162,8 @@ export class TrainingJob {
       minWorkers: config.minWorkers ?? 1,
       stepTimeoutMs: this.stepTimeoutMs,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      ...(config.topology ? { topology: config.topology } : {}),
+      ...(config.ringMinWorkers ? { ringMinWorkers: config.ringMinWorkers } : {}),
       log: config.log,
       clock: config.clock,
       observers: [

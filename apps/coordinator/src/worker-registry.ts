@@ -11,7 +11,7 @@ import type { Logger } from '@kfkd/runtime';
 import { type Clock, type Timer, every } from './clock.ts';
 import { CoordinatorStoppedError } from './errors.ts';
 import * as membership from './membership.ts';
-import { type LeaveReason, type Member, type Membership, type RemoveAction, activeMembers } from './membership.ts';
+import { type LeaveReason, type Member, type Membership, type RemoveAction, type WorkerInfo, activeMembers } from './membership.ts';
 import type { PoolObserver } from './pool-events.ts';
 
 /** What the pool needs from a worker's Join stream (service.ts adapts the gRPC call). */
@@ -102,7 +102,7 @@ export class WorkerRegistry {
    * Admits a worker (active from the next step on) and sends its Welcome.
    * `session`: the number a pool of several jobs gave the join (default: the next of this registry).
    */
-  join(worker: { id: string; host?: string; backend: string; device: string }, stream: WorkerStream, session?: number): Member {
+  join(worker: WorkerInfo, stream: WorkerStream, session?: number): Member {
     for (const action of membership.beforeJoin(this.members, worker)) this.remove(action);
     const { membership: next, member } = membership.join(this.members, worker, this.options.clock.now(), session);
     this.members = next;

@@ -11,6 +11,7 @@ import { type CoordinatorCredentialFlags, coordinatorCredentials } from './crede
 import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveMetrics } from './metrics-endpoint.ts';
 import { RunReport } from './run-report.ts';
+import type { Topology } from '@kfkd/coordinator';
 import { onInterrupt, quitAtOnceHint } from './signals.ts';
 import { type TrainingFlags, checkpointIdentity, defaultRunDir, loadTrainingInputs, runConfig, startingParameters } from './training-setup.ts';
 
@@ -23,15 +24,23 @@ export interface CoordinatorServiceFlags {
   /** Where the coordinator serves its metrics ('off': nowhere); `kfkd local`'s workers get the next ports (metrics-endpoint.ts). */
   metricsListen: string;
   resumeFrom: 'latest' | 'previous';
+  /** How training steps are summed: star, ring or auto (ring-plan.ts of the coordinator). */
+  topology: Topology;
+  /** Under --topology auto, rings from this many workers on. */
+  ringMinWorkers: number;
 }
 
 /** The configuration line's fields of the service flags (`kfkd coordinator`, `kfkd pipeline`), in their order. */
-export function serviceLogFields(flags: Pick<CoordinatorServiceFlags, 'listen' | 'minWorkers' | 'stepTimeout' | 'heartbeatTimeout' | 'metricsListen'>, tls: TlsFiles | null): Record<string, string | number> {
+export function serviceLogFields(
+  flags: Pick<CoordinatorServiceFlags, 'listen' | 'minWorkers' | 'stepTimeout' | 'heartbeatTimeout' | 'metricsListen' | 'topology' | 'ringMinWorkers'>,
+  tls: TlsFiles | null,
+): Record<string, string | number> {
   return {
     listen: flags.listen,
     minWorkers: flags.minWorkers,
     stepTimeoutS: flags.stepTimeout,
     heartbeatTimeoutS: flags.heartbeatTimeout,
+    topology: flags.topology === 'auto' ? `auto (ring from ${flags.ringMinWorkers} workers)` : flags.topology,
     tls: tls ? (tls.clientCa ? 'mtls' : 'tls') : 'off',
     metricsListen: flags.metricsListen,
   };
@@ -91,6 +100,8 @@ export async function runCoordinator(given: CoordinatorFlags): Promise<ExitCode>
     minWorkers: flags.minWorkers,
     stepTimeoutMs: secondsToMs(flags.stepTimeout),
     heartbeatTimeoutMs: secondsToMs(flags.heartbeatTimeout),
+    topology: flags.topology,
+    ringMinWorkers: flags.ringMinWorkers,
     observers: [report.observer],
     log,
     metrics,

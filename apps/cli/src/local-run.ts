@@ -50,6 +50,7 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 export async function runLocal(flags: LocalFlags): Promise<ExitCode> {
   const coordinatorArgs = ['coordinator', ...trainingArgs(flags), '--listen', flags.listen, '--min-workers', String(flags.minWorkers ?? flags.workers)];
   coordinatorArgs.push('--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  coordinatorArgs.push('--topology', flags.topology, '--ring-min-workers', String(flags.ringMinWorkers));
   coordinatorArgs.push('--metrics-listen', flags.metricsListen, '--resume-from', flags.resumeFrom);
   return runLocalCluster({ ...flags, coordinatorArgs });
 }
@@ -92,6 +93,7 @@ function pipelineArgs(flags: PipelineFlags): string[] {
   ];
   for (const [flag, value] of optional) if (value !== undefined) args.push(flag, String(value));
   args.push('--listen', flags.listen, '--min-workers', String(flags.minWorkers), '--step-timeout', String(flags.stepTimeout), '--heartbeat-timeout', String(flags.heartbeatTimeout));
+  args.push('--topology', flags.topology, '--ring-min-workers', String(flags.ringMinWorkers));
   args.push('--metrics-listen', flags.metricsListen);
   return args;
 }

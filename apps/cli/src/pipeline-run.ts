@@ -207,6 +207,8 @@ async function readyJob(
       minWorkers: flags.minWorkers,
       stepTimeoutMs: secondsToMs(flags.stepTimeout),
       heartbeatTimeoutMs: secondsToMs(flags.heartbeatTimeout),
+      topology: flags.topology,
+      ringMinWorkers: flags.ringMinWorkers,
       observers: [report.observer(job.name)],
       onResume: (state) => report.resumed(job.name, state),
     });

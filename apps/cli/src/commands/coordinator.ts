@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS } from '@kfkd/coordinator/defaults';
+import { DEFAULT_RING_MIN_WORKERS, TOPOLOGIES } from '@kfkd/coordinator/ring-plan';
 import { addCoordinatorCredentialFlags } from '../credentials.ts';
 import type { CoordinatorFlags } from '../coordinator-run.ts';
 import { COORDINATOR_METRICS_LISTEN, metricsListenOption } from '../metrics-endpoint.ts';
@@ -38,6 +39,18 @@ export function addPoolServiceFlags(command: Command, defaultListen: string, def
         HEARTBEAT_TIMEOUT_S,
       ),
     )
+    .addOption(
+      new Option(
+        '--topology <name>',
+        "how a training step's gradients are summed: star (every worker sends its gradient to the coordinator, which sends every worker the parameters), " +
+          "ring (through the workers, each adding its own: the coordinator's link carries one gradient in and one parameter vector out per step whatever the number of workers; " +
+          "needs workers serving --peer-listen), or auto (ring from --ring-min-workers workers on). The sums are the same, bit for bit",
+      )
+        .choices(TOPOLOGIES)
+        .default('star')
+        .env(envName('--topology')),
+    )
+    .addOption(integerOption('--ring-min-workers <n>', 'with --topology auto, rings from this many workers in a step on', DEFAULT_RING_MIN_WORKERS, 2))
     .addOption(metricsListenOption(defaultMetricsListen));
 }
 

@@ -2,7 +2,10 @@
  * Distributed training is single-process training: with the same seed,
  * `kfkd local --workers 1, 2 and 3` gives the loss history of `kfkd train`,
  * up to float rounding, for a small conv net with dropout and flips and for
- * net1, over several epochs. Real processes on loopback.
+ * net1, over several epochs. With `--topology ring` (the gradients summed
+ * through the workers) 2, 3 and 4 workers give it too, and exactly the
+ * star's history for the same number of workers: the ring adds the parts in
+ * the star's order. Real processes on loopback.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +54,23 @@ describe.each([
     for (let i = 1; i <= workers; i++) expect(result.stderr).toMatch(new RegExp(`\\[worker local-${i}\\] done: training is over`));
     await stat(join(runDir, 'model', 'model.json'));
     await stat(join(runDir, 'checkpoint.kfkd'));
+  });
+});
+
+describe('kfkd local --topology ring', () => {
+  const net = 'tinyconv-dropout-flip-test';
+  const flags = (runDir: string): string[] => ['--net', net, '--data', data, '--epochs', '3', '--batch', '32', '--backend', 'wasm', '--run-dir', runDir];
+
+  it.each([2, 3, 4])('with %i workers gives the loss history of kfkd train (and, bit for bit, the star one of as many workers)', async (workers) => {
+    const runDir = join(dir, `${net}-ring-${workers}`);
+    const result = await kfkd('local', '--workers', String(workers), '--topology', 'ring', '--no-dashboard', ...flags(runDir));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`step topology topology=ring workers=${workers} order=`));
+    const history = await readHistory(runDir);
+    expectSameHistory(history, await readHistory(join(dir, `${net}-train`)));
+    if (workers === 4) return;
+    const star = await readHistory(join(dir, `${net}-local-${workers}`));
+    expect(history.map((h) => [h.train_loss, h.valid_loss])).toEqual(star.map((h) => [h.train_loss, h.valid_loss]));
   });
 });
 

@@ -23,7 +23,10 @@ import type { Predictions as _kfkd_v1_Predictions, Predictions__Output as _kfkd_
 import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_ReplayDone__Output } from './kfkd/v1/ReplayDone.ts';
 import type { ReportPart as _kfkd_v1_ReportPart, ReportPart__Output as _kfkd_v1_ReportPart__Output } from './kfkd/v1/ReportPart.ts';
 import type { ReportReply as _kfkd_v1_ReportReply, ReportReply__Output as _kfkd_v1_ReportReply__Output } from './kfkd/v1/ReportReply.ts';
+import type { RingHop as _kfkd_v1_RingHop, RingHop__Output as _kfkd_v1_RingHop__Output } from './kfkd/v1/RingHop.ts';
+import type { RingHops as _kfkd_v1_RingHops, RingHops__Output as _kfkd_v1_RingHops__Output } from './kfkd/v1/RingHops.ts';
 import type { RingRole as _kfkd_v1_RingRole, RingRole__Output as _kfkd_v1_RingRole__Output } from './kfkd/v1/RingRole.ts';
+import type { RingRound as _kfkd_v1_RingRound, RingRound__Output as _kfkd_v1_RingRound__Output } from './kfkd/v1/RingRound.ts';
 import type { RingSum as _kfkd_v1_RingSum, RingSum__Output as _kfkd_v1_RingSum__Output } from './kfkd/v1/RingSum.ts';
 import type { RunFinished as _kfkd_v1_RunFinished, RunFinished__Output as _kfkd_v1_RunFinished__Output } from './kfkd/v1/RunFinished.ts';
 import type { RunInfo as _kfkd_v1_RunInfo, RunInfo__Output as _kfkd_v1_RunInfo__Output } from './kfkd/v1/RunInfo.ts';
@@ -73,7 +76,10 @@ export interface ProtoGrpcType {
       ReplayDone: MessageTypeDefinition<_kfkd_v1_ReplayDone, _kfkd_v1_ReplayDone__Output>
       ReportPart: MessageTypeDefinition<_kfkd_v1_ReportPart, _kfkd_v1_ReportPart__Output>
       ReportReply: MessageTypeDefinition<_kfkd_v1_ReportReply, _kfkd_v1_ReportReply__Output>
+      RingHop: MessageTypeDefinition<_kfkd_v1_RingHop, _kfkd_v1_RingHop__Output>
+      RingHops: MessageTypeDefinition<_kfkd_v1_RingHops, _kfkd_v1_RingHops__Output>
       RingRole: MessageTypeDefinition<_kfkd_v1_RingRole, _kfkd_v1_RingRole__Output>
+      RingRound: MessageTypeDefinition<_kfkd_v1_RingRound, _kfkd_v1_RingRound__Output>
       RingSum: MessageTypeDefinition<_kfkd_v1_RingSum, _kfkd_v1_RingSum__Output>
       RunFinished: MessageTypeDefinition<_kfkd_v1_RunFinished, _kfkd_v1_RunFinished__Output>
       RunInfo: MessageTypeDefinition<_kfkd_v1_RunInfo, _kfkd_v1_RunInfo__Output>

@@ -36,3 +36,6 @@ export type { PeerPart, PeerPart__Output } from '../generated/kfkd/v1/PeerPart.t
 export type { PeerHello, PeerHello__Output } from '../generated/kfkd/v1/PeerHello.ts';
 export type { RingSum, RingSum__Output } from '../generated/kfkd/v1/RingSum.ts';
 export type { PeerReply, PeerReply__Output } from '../generated/kfkd/v1/PeerReply.ts';
+export type { RingHop, RingHop__Output } from '../generated/kfkd/v1/RingHop.ts';
+export type { RingHops, RingHops__Output } from '../generated/kfkd/v1/RingHops.ts';
+export type { RingRound, RingRound__Output } from '../generated/kfkd/v1/RingRound.ts';

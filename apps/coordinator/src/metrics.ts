@@ -25,7 +25,7 @@ import { type EpochRecord, type NetSpec, type TrainerObserver, type TrainerState
 import { LEAVE_REASONS, PART_NAMES, type PartName } from '@kfkd/proto';
 import type { EdgeObserver, RejectReason, Rpc } from './edge-observer.ts';
 import type { Member } from './membership.ts';
-import type { PoolObserver, TaskDone } from './pool-events.ts';
+import type { PoolObserver, RingRoundDone, RingRoundFailure, TaskDone } from './pool-events.ts';
 import type { GradientSourceObserver } from './remote-source.ts';
 import type { JobPhases } from './step-job.ts';
 import type { FailureRecord } from './worker-registry.ts';
@@ -93,7 +93,13 @@ interface RunSeries {
   readonly removals: Counter<'reason' | JobLabel>;
   readonly memberTaskSeconds: Counter<'worker' | JobLabel>;
   readonly memberSamples: Counter<'worker' | JobLabel>;
+  readonly ringRounds: Counter<'outcome' | JobLabel>;
+  readonly ringHopBytes: Counter<'from' | 'to' | JobLabel>;
+  readonly ringHopSeconds: Counter<'from' | 'to' | JobLabel>;
 }
+
+/** How a ring round ended (kfkd_ring_rounds_total's outcome). */
+const RING_OUTCOMES = ['summed', 'lost-worker', 'timed-out'] as const;
 
 export class CoordinatorMetrics implements RunMetrics, EdgeObserver, SessionObserver, ViewerObserver {
   private readonly series: RunSeries;
@@ -147,6 +153,17 @@ export class CoordinatorMetrics implements RunMetrics, EdgeObserver, SessionObse
       removals: counter('kfkd_removed_workers_total', 'Workers removed from the run, by reason.', perRun(['reason'])),
       memberTaskSeconds: counter('kfkd_member_task_seconds_total', 'Per current member: seconds from sending its tasks to accepting their results (compute plus transfer).', perRun(['worker'])),
       memberSamples: counter('kfkd_member_samples_processed_total', 'Per current member: rows of its accepted results.', perRun(['worker'])),
+      ringRounds: counter(
+        'kfkd_ring_rounds_total',
+        'Training rounds summed through a ring of workers (--topology), by outcome: summed, lost-worker or timed-out (those two computed again on the star).',
+        perRun(['outcome']),
+      ),
+      ringHopBytes: counter(
+        'kfkd_ring_hop_bytes_total',
+        "Per hop of the rings' running sums between current members (to=\"coordinator\": the last hop): bytes. With kfkd_ring_hop_seconds_total, each link's throughput.",
+        perRun(['from', 'to']),
+      ),
+      ringHopSeconds: counter('kfkd_ring_hop_seconds_total', 'Per hop of the rings\' running sums between current members: seconds from its first chunk to its last, timed by the receiver.', perRun(['from', 'to'])),
     };
     this.gradientBytes = counter('kfkd_gradient_bytes_received_total', 'Bytes of gradient sums received in authenticated results (accepted or not).');
     this.rejections = counter('kfkd_rejected_messages_total', 'Requests refused, by rpc and reason.', ['rpc', 'reason']);
@@ -288,6 +305,14 @@ export class CoordinatorMetrics implements RunMetrics, EdgeObserver, SessionObse
     this.run.shardSent(bytes);
   }
 
+  ringRoundDone(round: RingRoundDone): void {
+    this.run.ringRoundDone(round);
+  }
+
+  ringRoundFailed(reason: RingRoundFailure): void {
+    this.run.ringRoundFailed(reason);
+  }
+
   workerLeft(record: FailureRecord): void {
     this.run.workerLeft(record);
   }
@@ -326,6 +351,25 @@ export class JobMetrics implements RunMetrics {
   ) {
     for (const part of PART_NAMES) series.samples.inc({ ...labels, part }, 0);
     for (const reason of LEAVE_REASONS) series.removals.inc({ ...labels, reason }, 0);
+    for (const outcome of RING_OUTCOMES) series.ringRounds.inc({ ...labels, outcome }, 0);
+  }
+
+  /** The hops with series now, as from -> to pairs: removed with a worker that leaves. */
+  private readonly hops = new Map<string, { from: string; to: string }>();
+
+  ringRoundDone({ hops }: RingRoundDone): void {
+    const { series: s, labels } = this;
+    s.ringRounds.inc({ ...labels, outcome: 'summed' });
+    for (const hop of hops) {
+      const pair = { from: hop.from, to: hop.to || 'coordinator' };
+      this.hops.set(`${pair.from}\u0000${pair.to}`, pair);
+      s.ringHopBytes.inc({ ...labels, ...pair }, hop.bytes);
+      s.ringHopSeconds.inc({ ...labels, ...pair }, hop.seconds);
+    }
+  }
+
+  ringRoundFailed(reason: RingRoundFailure): void {
+    this.series.ringRounds.inc({ ...this.labels, outcome: reason });
   }
 
   watchMembers(members: () => readonly Member[]): void {
@@ -413,5 +457,11 @@ export class JobMetrics implements RunMetrics {
     // A later member of the same id starts from zero: rate() treats it as a counter reset.
     s.memberTaskSeconds.remove({ ...labels, worker });
     s.memberSamples.remove({ ...labels, worker });
+    for (const [key, pair] of this.hops) {
+      if (pair.from !== worker && pair.to !== worker) continue;
+      s.ringHopBytes.remove({ ...labels, ...pair });
+      s.ringHopSeconds.remove({ ...labels, ...pair });
+      this.hops.delete(key);
+    }
   }
 }

@@ -18,6 +18,25 @@ export interface TaskDone {
   readonly seconds: number;
 }
 
+/** One hop of a ring round's running sum, timed by its receiver; `to` '' is the coordinator. */
+export interface RingHopTiming {
+  readonly from: string;
+  readonly to: string;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** A ring round gave its sum: the ring in order, and each hop. */
+export interface RingRoundDone {
+  readonly epoch: number;
+  readonly step: number;
+  readonly workers: readonly string[];
+  readonly hops: readonly RingHopTiming[];
+}
+
+/** Why a ring round gave no sum (its rows were computed again on the star). */
+export type RingRoundFailure = 'lost-worker' | 'timed-out';
+
 export interface PoolObserver {
   /** A worker joined, became active or was heard from. */
   workerChanged?(member: Member): void;
@@ -30,6 +49,9 @@ export interface PoolObserver {
   parametersSent?(bytes: number): void;
   /** A chunk of data rows (pixels and targets) was sent to one worker. */
   shardSent?(bytes: number): void;
+  /** A ring round's sum was accepted. */
+  ringRoundDone?(round: RingRoundDone): void;
+  ringRoundFailed?(reason: RingRoundFailure): void;
 }
 
 /** One observer that hands every event to each of `observers`. */
@@ -41,5 +63,7 @@ export function poolEvents(observers: readonly PoolObserver[]): Required<PoolObs
     jobDone: (part, phases) => observers.forEach((o) => o.jobDone?.(part, phases)),
     parametersSent: (bytes) => observers.forEach((o) => o.parametersSent?.(bytes)),
     shardSent: (bytes) => observers.forEach((o) => o.shardSent?.(bytes)),
+    ringRoundDone: (round) => observers.forEach((o) => o.ringRoundDone?.(round)),
+    ringRoundFailed: (reason) => observers.forEach((o) => o.ringRoundFailed?.(reason)),
   };
 }

@@ -5,12 +5,12 @@
  * NaN/Inf). A refused result drops its worker; an accepted one completes
  * its task. Nothing a worker sends is trusted.
  */
-import type { TaskResult__Output } from '@kfkd/proto';
+import type { RingHop__Output, TaskResult__Output } from '@kfkd/proto';
 import { TensorAssembly } from '@kfkd/proto';
 import { firstNonFinite } from '@kfkd/model';
 import type { Logger } from '@kfkd/runtime';
 import type { Member } from './membership.ts';
-import type { PoolObserver } from './pool-events.ts';
+import type { PoolObserver, RingHopTiming } from './pool-events.ts';
 import type { TaskDispatcher } from './task-dispatch.ts';
 import { checkResult } from './validation.ts';
 import type { WorkerRegistry } from './worker-registry.ts';
@@ -26,6 +26,8 @@ export interface ReportReceiver {
   finish(): ReportOutcome;
   /** Refuses the result for a problem of the stream itself (a second TaskResult): the worker is dropped, as for a bad chunk. */
   reject(detail: string): ReportRefusal;
+  /** The hops of a ring round's running sum (ReportPart.ring_hops, after the chunks): null, or the refusal. */
+  hops(hops: readonly RingHop__Output[]): ReportRefusal | null;
 }
 
 export interface IntakeOptions {
@@ -62,7 +64,9 @@ export class ResultIntake {
     const check = checkResult(result, task);
     if (!check.ok) return this.refuse(member, result.taskId, check);
     task.receiving = true;
+    const opened = performance.now();
     const gradient = task.part === 'train' ? new TensorAssembly(task.takeGradient()) : null;
+    let hops: RingHopTiming[] | null = null;
     let refused = false;
     const refuse = (detail: string): ReportRefusal => {
       refused = true;
@@ -86,6 +90,17 @@ export class ResultIntake {
           return bad >= 0 ? refuse(`gradient value ${offset + bad} is ${gradient.destination[offset + bad]}`) : null;
         },
         reject: (detail) => (refused ? REFUSED_ALREADY : (gone() ?? refuse(detail))),
+        hops: (received) => {
+          if (refused) return REFUSED_ALREADY;
+          const stale = gone();
+          if (stale) return stale;
+          if (!task.ring) return refuse('ring hops in the report of a star task');
+          if (hops) return refuse('ring hops twice in one report');
+          const problem = checkHops(received, task.ring);
+          if (problem) return refuse(`ring hops: ${problem}`);
+          hops = received.map((h) => ({ from: h.fromWorker, to: h.toWorker, bytes: Number(h.bytes), seconds: h.seconds }));
+          return null;
+        },
         finish: () => {
           if (refused) return REFUSED_ALREADY;
           const stale = gone();
@@ -95,6 +110,11 @@ export class ResultIntake {
           // Still a member: a worker's departure fails its tasks, so an outstanding task's worker is current.
           const current = this.registry.member(member.id) ?? member;
           this.options.events.taskDone({ member: current, part: task.part, rows: task.ownRows, seconds });
+          if (task.ring) {
+            // The last hop, into the coordinator, timed here: from the result's header to its end.
+            const last: RingHopTiming = { from: task.worker, to: '', bytes: this.options.parameterCount * 4, seconds: (performance.now() - opened) / 1000 };
+            this.options.events.ringRoundDone({ epoch: task.epoch, step: task.step, workers: task.ring, hops: [...(hops ?? []), last] });
+          }
           this.tasks.complete(task, { firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: gradient?.destination ?? null });
           return { ok: true };
         },
@@ -108,4 +128,20 @@ export class ResultIntake {
     this.registry.leave(member.id, member.session, 'invalid-message', `${refusal.problem} result: ${refusal.detail}`);
     return refusal;
   }
+}
+
+/**
+ * What is wrong with a ring round's hops, or null: they must be the hops
+ * between consecutive workers of `ring`, in order, from the first (the last
+ * hop, into the coordinator, is timed by the coordinator), with sane sizes.
+ */
+export function checkHops(hops: readonly RingHop__Output[], ring: readonly string[]): string | null {
+  if (hops.length !== ring.length - 1) return `${hops.length} hops for a ring of ${ring.length} workers`;
+  for (const [i, hop] of hops.entries()) {
+    if (hop.fromWorker !== ring[i] || hop.toWorker !== ring[i + 1]) return `hop ${i} is ${JSON.stringify(hop.fromWorker)} -> ${JSON.stringify(hop.toWorker)}, the ring's is ${ring[i]} -> ${ring[i + 1]}`;
+    const bytes = Number(hop.bytes);
+    if (!Number.isSafeInteger(bytes) || bytes < 0) return `hop ${i} has ${String(hop.bytes)} bytes`;
+    if (!Number.isFinite(hop.seconds) || hop.seconds < 0 || hop.seconds > 86_400) return `hop ${i} took ${hop.seconds} s`;
+  }
+  return null;
 }

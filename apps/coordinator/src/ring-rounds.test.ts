@@ -7,10 +7,12 @@
  * is computed again on the star; a late report of a failed round does not
  * cost its worker; a member that is not the last may not report.
  */
-import { type Command, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
+import { type Command, type RingHop__Output, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { describe, expect, it } from 'vitest';
 import { type Job, SLOT_COUNT, WorkerPool, type WorkerStream } from './pool.ts';
+import { CoordinatorMetrics } from './metrics.ts';
+import type { PoolObserver, RingRoundDone } from './pool-events.ts';
 import type { Topology } from './ring-plan.ts';
 import { FakeClock, deliverReport, settle } from './testing.ts';
 
@@ -35,7 +37,7 @@ interface FakeWorker {
   answering: boolean;
 }
 
-function setUp(ids: string[], topology: Topology, clock = new FakeClock()) {
+function setUp(ids: string[], topology: Topology, clock = new FakeClock(), observers: PoolObserver[] = [], hopsOf?: (ring: string[]) => RingHop__Output[]) {
   const log = memoryLogger();
   const pool = new WorkerPool({
     data: { columns: ['x', 'y'], train: rows(ROWS), valid: rows(4), sourceRows: ROWS + 4 },
@@ -47,11 +49,13 @@ function setUp(ids: string[], topology: Topology, clock = new FakeClock()) {
     log,
     clock,
     topology,
+    observers,
   });
   const workers = new Map<string, FakeWorker>();
   // What a ring round's members passed on: ring id -> running sum after each position.
   const running = new Map<number, { lossSum: number; count: number; sum: Float32Array; next: number }>();
   const tasksOf = new Map<number, { worker: FakeWorker; task: Task }[]>();
+  const outcomes: ReturnType<typeof deliverReport>[] = [];
   const runRing = (ringId: number): void => {
     const members = tasksOf.get(ringId)!;
     const size = members[0].task.ring!.size!;
@@ -66,7 +70,8 @@ function setUp(ids: string[], topology: Topology, clock = new FakeClock()) {
     running.set(ringId, state);
     const { worker, task } = members[members.length - 1];
     expect(task.ring!.nextAddress).toBe('');
-    deliverReport(pool, { workerId: worker.id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: state.lossSum, count: state.count }, tensorChunks(state.sum));
+    const ring = members.map((m) => m.worker.id);
+    outcomes.push(deliverReport(pool, { workerId: worker.id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: state.lossSum, count: state.count }, tensorChunks(state.sum), undefined, hopsOf?.(ring)));
   };
   for (const id of ids) {
     const worker: FakeWorker = { id, sent: [], session: 0, answering: true };
@@ -93,7 +98,7 @@ function setUp(ids: string[], topology: Topology, clock = new FakeClock()) {
     };
     pool.join({ id, backend: 'wasm', device: 'cpu', peerAddress: `10.0.0.${ids.indexOf(id) + 1}:7000` }, stream);
   }
-  return { pool, workers, log, clock };
+  return { pool, workers, log, clock, outcomes };
 }
 
 const job = (step: number): Job => ({
@@ -180,5 +185,36 @@ describe('ring rounds', () => {
     expect(outcome).toMatchObject({ ok: false, problem: 'invalid' });
     expect(pool.currentMembers().map((m) => m.id)).not.toContain(first.w.id);
     pool.stop('shutdown');
+  });
+
+  it('tells its observers each hop of the running sum (the last one, into the coordinator, timed by it), and counts rounds and hops in the metrics', async () => {
+    const rounds: RingRoundDone[] = [];
+    const metrics = new CoordinatorMetrics();
+    const hopsOf = (ring: string[]): RingHop__Output[] => ring.slice(1).map((to, i) => ({ fromWorker: ring[i], toWorker: to, bytes: String(PARAMETERS * 4), seconds: 0.25 * (i + 1) }));
+    const { pool, outcomes } = setUp(['w1', 'w2', 'w3'], 'ring', new FakeClock(), [{ ringRoundDone: (r) => rounds.push(r) }, metrics], hopsOf);
+    await pool.compute(job(4));
+    expect(outcomes).toEqual([{ ok: true }]);
+    expect(rounds).toHaveLength(1);
+    const [round] = rounds;
+    expect(round.hops.map((h) => [h.from, h.to])).toEqual([[round.workers[0], round.workers[1]], [round.workers[1], round.workers[2]], [round.workers[2], '']]);
+    expect(round.hops.slice(0, 2).map((h) => h.seconds)).toEqual([0.25, 0.5]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/kfkd_ring_rounds_total\{outcome="summed"\} 1/);
+    expect(text).toMatch(new RegExp(`kfkd_ring_hop_bytes_total\\{from="${round.workers[2]}",to="coordinator"\\} ${PARAMETERS * 4}`));
+    expect(text).toMatch(new RegExp(`kfkd_ring_hop_seconds_total\\{from="${round.workers[0]}",to="${round.workers[1]}"\\} 0.25`));
+    // A worker that leaves takes its hops' series with it.
+    pool.leave(round.workers[1], pool.currentMembers().find((m) => m.id === round.workers[1])!.session, 'stream-closed', 'gone');
+    expect(await metrics.registry.metrics()).not.toMatch(new RegExp(`kfkd_ring_hop_bytes_total\\{from="${round.workers[0]}"`));
+  });
+
+  it('refuses hops that are not the ring\'s, and drops the worker that sent them', async () => {
+    const liar = (ring: string[]): RingHop__Output[] => ring.slice(1).map((to, i) => ({ fromWorker: ring[i], toWorker: i === 0 ? 'somebody' : to, bytes: '1', seconds: 0.1 }));
+    const { pool, outcomes } = setUp(['w1', 'w2', 'w3'], 'ring', new FakeClock(), [], liar);
+    const step = pool.compute(job(5));
+    await settle();
+    expect(outcomes[0]).toMatchObject({ ok: false, problem: 'invalid', detail: expect.stringMatching(/^ring hops: hop 0 is /) });
+    // The round failed with its last worker; the step is finished on the star by the two others.
+    expect((await step).reduce((n, p) => n + p.count, 0)).toBe(64);
+    expect(pool.currentMembers()).toHaveLength(2);
   });
 });

@@ -168,6 +168,10 @@ export class CoordinatorService {
         if (!receiver) return malformed('a gradient chunk before its TaskResult');
         const refusal = receiver.chunk(part.gradient.offset, part.gradient.values);
         if (refusal) refuse(refusal);
+      } else if (part.ringHops) {
+        if (!receiver) return malformed('ring hops before their TaskResult');
+        const refusal = receiver.hops(part.ringHops.hops);
+        if (refusal) refuse(refusal);
       }
     });
     call.on('end', () => {

@@ -30,6 +30,8 @@ export interface OutstandingTask extends IssuedTask {
   readonly ownRows: number;
   /** A ring member other than the last: it reports nothing to the coordinator (its sum goes to the next worker). */
   readonly relaysOnly: boolean;
+  /** The last member of a ring round: the ring's workers in order (its report may carry the hops between them). */
+  readonly ring?: readonly string[];
 }
 
 interface Pending extends OutstandingTask {
@@ -167,6 +169,7 @@ export class TaskDispatcher {
       };
       const deadline = clock.schedule(stepTimeoutMs, () => {
         log.warn('ring round timed out: its rows are computed again on the star', { ring: ringId, epoch: job.epoch, step: job.step, workers: entries.length, timeoutMs: stepTimeoutMs });
+        this.options.events.ringRoundFailed('timed-out');
         settle(new RingRoundFailedError(`ring round ${ringId} gave no sum within ${stepTimeoutMs} ms`));
       });
       const sends: { entry: NonNullable<(typeof entries)[number]['entry']>; task: Command }[] = [];
@@ -186,7 +189,10 @@ export class TaskDispatcher {
           count: isLast ? ring.totalCount : m.items.length,
           firstPosition: isLast ? ring.firstPosition : m.firstPosition,
           resolve: (result) => settle(null, result),
-          reject: (error) => settle(new RingRoundFailedError(`ring round ${ringId}: ${error.message}`)),
+          reject: (error) => {
+            if (!settled && !(error instanceof CoordinatorStoppedError)) this.options.events.ringRoundFailed('lost-worker');
+            settle(new RingRoundFailedError(`ring round ${ringId}: ${error.message}`));
+          },
           // The ring's own deadline covers its members.
           deadline: { cancel: () => {} },
           sentAt: performance.now(),
@@ -194,6 +200,7 @@ export class TaskDispatcher {
           receiving: false,
           ownRows: m.items.length,
           relaysOnly: !isLast,
+          ...(isLast ? { ring: entries.map((e) => e.m.worker) } : {}),
         });
         const next = entries[position + 1]?.m;
         log.debug('task sent', { worker: m.worker, session: member!.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: m.items.length, ring: ringId, position });

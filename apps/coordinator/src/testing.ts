@@ -1,5 +1,5 @@
 /** Test helpers of the coordinator (not exported from the package). */
-import { type Command, type TaskResult__Output, type TensorChunk, partToWire, tensorChunks } from '@kfkd/proto';
+import { type Command, type RingHop__Output, type TaskResult__Output, type TensorChunk, partToWire, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import type { Clock, Timer } from './clock.ts';
 import { type PoolOptions, type ReportOutcome, WorkerPool } from './pool.ts';
@@ -11,11 +11,15 @@ import { SLOT_COUNT } from './sharding.ts';
  * honest worker), then the end, over the connection `peer` (unchecked when
  * not given). The first refusal ends it.
  */
-export function deliverReport(pool: WorkerPool, header: TaskResult__Output, chunks: readonly TensorChunk[], peer?: string): ReportOutcome {
+export function deliverReport(pool: WorkerPool, header: TaskResult__Output, chunks: readonly TensorChunk[], peer?: string, ringHops?: readonly RingHop__Output[]): ReportOutcome {
   const opened = pool.openReport(header, peer);
   if (!opened.ok) return opened;
   for (const chunk of chunks) {
     const refusal = opened.receiver.chunk(chunk.offset, chunk.values);
+    if (refusal) return refusal;
+  }
+  if (ringHops) {
+    const refusal = opened.receiver.hops(ringHops);
     if (refusal) return refusal;
   }
   return opened.receiver.finish();

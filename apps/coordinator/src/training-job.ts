@@ -168,7 +168,12 @@ export class TrainingJob {
       clock: config.clock,
       observers: [
         ...(config.metrics ? [config.metrics] : []),
-        { workerChanged: (m) => journal.worker(m), workerLeft: (r) => journal.workerGone(r), taskDone: (done) => journal.taskDone(done.member, done.rows, done.seconds) },
+        {
+          workerChanged: (m) => journal.worker(m),
+          workerLeft: (r) => journal.workerGone(r),
+          taskDone: (done) => journal.taskDone(done.member, done.rows, done.seconds),
+          ringRoundDone: (round) => journal.ringRound(round),
+        },
       ],
     });
     this.prepared = { pool, journal };

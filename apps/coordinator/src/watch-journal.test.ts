@@ -77,4 +77,20 @@ describe('the watch journal', () => {
     }
     expect(j.replay()).toHaveLength(3);
   });
+
+  it('sends the ring of a ring round with its hops at most every 4 step intervals, and replays the last one', () => {
+    const { j, clock } = journal();
+    const seen: WatchEvent[] = [];
+    j.subscribe((e) => seen.push(e));
+    const round = (step: number) => ({ epoch: 1, step, workers: ['a', 'b'], hops: [{ from: 'a', to: 'b', bytes: 36, seconds: 0.5 }, { from: 'b', to: '', bytes: 36, seconds: 0.25 }] });
+    j.ringRound(round(0));
+    clock.now = 399;
+    j.ringRound(round(1));
+    clock.now = 400;
+    j.ringRound(round(2));
+    expect(seen.map((e) => e.ring?.step)).toEqual([0, 2]);
+    expect(seen[0].ring).toEqual({ epoch: 1, step: 0, workers: ['a', 'b'], hops: [{ fromWorker: 'a', toWorker: 'b', bytes: 36, seconds: 0.5 }, { fromWorker: 'b', toWorker: '', bytes: 36, seconds: 0.25 }] });
+    expect(kinds(j.replay())).toEqual(['run', 'ring', 'replayDone']);
+    expect(j.replay()[1].ring?.step).toBe(2);
+  });
 });

@@ -11,6 +11,7 @@ import type { RunInfo, WatchEvent, WorkerStatus } from '@kfkd/proto';
 import type { EpochRecord, TrainerObserver } from '@kfkd/model';
 import type { FailureRecord } from './worker-registry.ts';
 import type { Member } from './membership.ts';
+import type { RingRoundDone } from './pool-events.ts';
 
 export type WatchListener = (event: WatchEvent) => void;
 
@@ -66,6 +67,9 @@ export class WatchJournal implements WatchSource {
   private readonly workers = new Map<string, WatchEvent>();
   private readonly stats = new Map<string, TaskStats>();
   private lastStep: WatchEvent | null = null;
+  /** The last ring round sent (kept for the replay), and when. */
+  private lastRing: WatchEvent | null = null;
+  private lastRingSentAt = -Infinity;
   private lastPredictions: WatchEvent | null = null;
   private finishedEvent: WatchEvent | null = null;
   private lastStepSentAt = -Infinity;
@@ -81,6 +85,7 @@ export class WatchJournal implements WatchSource {
   replay(): WatchEvent[] {
     const events: WatchEvent[] = [this.event({ run: this.options.run }), ...this.epochs, ...this.workers.values()];
     if (this.lastStep) events.push(this.lastStep);
+    if (this.lastRing) events.push(this.lastRing);
     if (this.lastPredictions) events.push(this.lastPredictions);
     events.push(this.event({ replayDone: {} }));
     if (this.finishedEvent) events.push(this.finishedEvent);
@@ -165,6 +170,22 @@ export class WatchJournal implements WatchSource {
     if (previous && now - previous.sentAt < (this.options.stepIntervalMs ?? 250) * 4) return;
     this.stats.get(key)!.sentAt = now;
     this.worker(member);
+  }
+
+  /** A ring round's sum was accepted: its ring and hops, at most about once a second. */
+  ringRound(round: RingRoundDone): void {
+    const now = this.now();
+    if (now - this.lastRingSentAt < (this.options.stepIntervalMs ?? 250) * 4) return;
+    this.lastRingSentAt = now;
+    this.lastRing = this.event({
+      ring: {
+        epoch: round.epoch,
+        step: round.step,
+        workers: [...round.workers],
+        hops: round.hops.map((h) => ({ fromWorker: h.from, toWorker: h.to, bytes: h.bytes, seconds: h.seconds })),
+      },
+    });
+    this.emit(this.lastRing);
   }
 
   workerGone(record: FailureRecord): void {

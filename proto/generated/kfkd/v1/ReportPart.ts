@@ -2,6 +2,7 @@
 
 import type { TaskResult as _kfkd_v1_TaskResult, TaskResult__Output as _kfkd_v1_TaskResult__Output } from '../../kfkd/v1/TaskResult.ts';
 import type { GradientChunk as _kfkd_v1_GradientChunk, GradientChunk__Output as _kfkd_v1_GradientChunk__Output } from '../../kfkd/v1/GradientChunk.ts';
+import type { RingHops as _kfkd_v1_RingHops, RingHops__Output as _kfkd_v1_RingHops__Output } from '../../kfkd/v1/RingHops.ts';
 
 /**
  * One message of a Report stream: first the TaskResult, then (training
@@ -10,7 +11,13 @@ import type { GradientChunk as _kfkd_v1_GradientChunk, GradientChunk__Output as 
 export interface ReportPart {
   'result'?: (_kfkd_v1_TaskResult | null);
   'gradient'?: (_kfkd_v1_GradientChunk | null);
-  'part'?: "result"|"gradient";
+  /**
+   * Last part of a ring round's report (after every chunk): how each hop
+   * of the running sum went, in ring order, the hop into the reporting
+   * worker included (the coordinator times the last hop itself).
+   */
+  'ringHops'?: (_kfkd_v1_RingHops | null);
+  'part'?: "result"|"gradient"|"ringHops";
 }
 
 /**
@@ -20,5 +27,11 @@ export interface ReportPart {
 export interface ReportPart__Output {
   'result'?: (_kfkd_v1_TaskResult__Output | null);
   'gradient'?: (_kfkd_v1_GradientChunk__Output | null);
-  'part'?: "result"|"gradient";
+  /**
+   * Last part of a ring round's report (after every chunk): how each hop
+   * of the running sum went, in ring order, the hop into the reporting
+   * worker included (the coordinator times the last hop itself).
+   */
+  'ringHops'?: (_kfkd_v1_RingHops__Output | null);
+  'part'?: "result"|"gradient"|"ringHops";
 }

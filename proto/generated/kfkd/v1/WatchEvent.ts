@@ -10,6 +10,7 @@ import type { ReplayDone as _kfkd_v1_ReplayDone, ReplayDone__Output as _kfkd_v1_
 import type { RunFinished as _kfkd_v1_RunFinished, RunFinished__Output as _kfkd_v1_RunFinished__Output } from '../../kfkd/v1/RunFinished.ts';
 import type { PoolInfo as _kfkd_v1_PoolInfo, PoolInfo__Output as _kfkd_v1_PoolInfo__Output } from '../../kfkd/v1/PoolInfo.ts';
 import type { PoolStatus as _kfkd_v1_PoolStatus, PoolStatus__Output as _kfkd_v1_PoolStatus__Output } from '../../kfkd/v1/PoolStatus.ts';
+import type { RingRound as _kfkd_v1_RingRound, RingRound__Output as _kfkd_v1_RingRound__Output } from '../../kfkd/v1/RingRound.ts';
 
 export interface WatchEvent {
   /**
@@ -32,7 +33,8 @@ export interface WatchEvent {
    * for a coordinator of one run and for the pool's own events.
    */
   'job'?: (string);
-  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished"|"poolInfo"|"pool";
+  'ring'?: (_kfkd_v1_RingRound | null);
+  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished"|"poolInfo"|"pool"|"ring";
 }
 
 export interface WatchEvent__Output {
@@ -56,5 +58,6 @@ export interface WatchEvent__Output {
    * for a coordinator of one run and for the pool's own events.
    */
   'job': (string);
-  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished"|"poolInfo"|"pool";
+  'ring'?: (_kfkd_v1_RingRound__Output | null);
+  'event'?: "run"|"epoch"|"step"|"worker"|"workerGone"|"predictions"|"replayDone"|"finished"|"poolInfo"|"pool"|"ring";
 }

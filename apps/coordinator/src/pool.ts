@@ -53,10 +53,15 @@ export class WorkerPool {
   private parametersVersion = 0;
   /** The last round's topology and why, logged when it changes. */
   private lastTopology = '';
+  /** The generation in which a ring round timed out: star rounds until it changes. */
+  private ringsSuspendedIn: number | null = null;
 
   constructor(private readonly options: PoolOptions) {
     const { data, specJson, parameterCount, minWorkers, stepTimeoutMs, heartbeatTimeoutMs, log, clock = realClock } = options;
-    const events = poolEvents(options.observers ?? []);
+    // A ring round that timed out names no culprit (a peer link may be down while every worker still reaches the
+    // coordinator): rings are suspended until the membership changes, so one bad link cannot cost every step a timeout.
+    const suspendRings: PoolObserver = { ringRoundFailed: (reason) => reason === 'timed-out' && (this.ringsSuspendedIn = this.registry.generation) };
+    const events = poolEvents([...(options.observers ?? []), suspendRings]);
     this.events = events;
     this.registry = new WorkerRegistry({ specJson, parameterCount, minWorkers, heartbeatTimeoutMs, clock, log, events }, (id, session, reason) => {
       this.shipper.forget(id);
@@ -147,7 +152,10 @@ export class WorkerPool {
         dispatch: (worker, items) => this.dispatcher.dispatch(worker, job, parameters, items),
         ring: (owners) => {
           const members = [...owners].map(([worker, items]) => ({ worker, items, peerAddress: this.registry.member(worker)?.peerAddress }));
-          const choice = chooseTopology(this.options.topology ?? 'star', members, this.options.ringMinWorkers ?? DEFAULT_RING_MIN_WORKERS);
+          const suspended = this.ringsSuspendedIn === this.registry.generation;
+          const choice = suspended
+            ? ({ kind: 'star', why: `a ring round timed out in generation ${this.registry.generation}: star steps until the workers change` } as const)
+            : chooseTopology(this.options.topology ?? 'star', members, this.options.ringMinWorkers ?? DEFAULT_RING_MIN_WORKERS);
           const described = choice.kind === 'ring' ? `ring of ${choice.ring.members.length}` : `star (${choice.why})`;
           if (described !== this.lastTopology) {
             this.lastTopology = described;

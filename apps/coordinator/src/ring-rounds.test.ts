@@ -173,6 +173,14 @@ describe('ring rounds', () => {
     const late = deliverReport(pool, { workerId: last.w.id, session: last.w.session, generation: last.task.generation!, taskId: last.task.taskId!, epoch: 1, step: 2, lossSum: 64, count: 64 }, []);
     expect(late).toMatchObject({ ok: false, problem: 'stale' });
     expect(pool.currentMembers().map((m) => m.id).sort()).toEqual(['w1', 'w2', 'w3']);
+    // No culprit was found (a peer link may be down): star steps until the workers change.
+    const ringTasksBefore = [...workers.values()].flatMap((w) => w.sent.filter((c) => c.task?.ring)).length;
+    await pool.compute(job(3));
+    expect([...workers.values()].flatMap((w) => w.sent.filter((c) => c.task?.ring)).length).toBe(ringTasksBefore);
+    expect(log.lines.join('\n')).toMatch(/step topology \{"topology":"star","workers":3,"why":"a ring round timed out in generation \d+: star steps until the workers change"\}/);
+    pool.leave('w3', workers.get('w3')!.session, 'stream-closed', 'gone');
+    await pool.compute(job(4));
+    expect([...workers.values()].flatMap((w) => w.sent.filter((c) => c.task?.ring)).length).toBe(ringTasksBefore + 2);
   });
 
   it('refuses a report from a ring member that is not the last, and drops it', async () => {

@@ -4,9 +4,12 @@
  * dashboard as separate processes), the page's epoch table and both loss
  * curves against the run's history.jsonl, and recovery after the dashboard
  * is killed and restarted, and after the coordinator is stopped and resumed
- * from its checkpoint (the resumed history is replayed). Leaves screenshots
+ * from its checkpoint (the resumed history is replayed); the Ring card
+ * hidden for that run's star steps, and shown against a fake coordinator's
+ * ring rounds (order, a row per hop, the slowest marked). Leaves screenshots
  * in test-output/.
  */
+import * as grpc from '@grpc/grpc-js';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './testing/chromium.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Dashboard } from './dashboard.ts';
+import { fakeRun, startFakeCoordinator } from './testing/fake-coordinator.ts';
 import { type KfkdProcess, startKfkd } from './testing/processes.ts';
 
 const OUTPUT_DIR = fileURLToPath(new URL('../test-output/', import.meta.url));
@@ -112,6 +117,8 @@ it('shows the run, its epoch table and both loss curves as in history.jsonl, and
   await expect(page.textContent('#run-facts')).resolves.toMatch(/net1.*150|Net\s*net1/s);
   await expect(page.textContent('#workers tbody')).resolves.toMatch(/test-worker.*cpu.*active/s);
   await expect(page.textContent('#run-facts')).resolves.toMatch(/of 500/);
+  // One worker: star steps only, no ring round to show.
+  await expect(page.isHidden('#ring-card')).resolves.toBe(true);
   await mkdir(OUTPUT_DIR, { recursive: true });
   await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard.png'), fullPage: true });
 
@@ -138,4 +145,64 @@ it('shows the whole history again after the coordinator resumes from its checkpo
   await page.waitForFunction((n) => document.querySelectorAll('#epochs tbody tr').length > n, before, { timeout: 60_000 });
   await expect(page.isHidden('#link')).resolves.toBe(true);
   await expectTableMatchesHistory(before + 1);
+});
+
+it("shows a ring round's order and a row per hop, marks the slowest link in words, and follows the next round", async () => {
+  const MB32 = '33554432';
+  const workers = ['gpu-node-1-gpu0', 'gpu-node-2-gpu0', 'gpu-node-3-gpu0'];
+  const now = Date.now();
+  const replay = fakeRun(3, now, { workers });
+  // The last ring round is replayed before ReplayDone, as the coordinator's journal does.
+  replay.splice(replay.length - 1, 0, {
+    timeMs: now,
+    ring: {
+      epoch: 4,
+      step: 2,
+      workers,
+      hops: [
+        { fromWorker: workers[0], toWorker: workers[1], bytes: MB32, seconds: 0.04 },
+        { fromWorker: workers[1], toWorker: workers[2], bytes: MB32, seconds: 0.3 },
+        { fromWorker: workers[2], toWorker: '', bytes: MB32, seconds: 0.05 },
+      ],
+    },
+  });
+  const fake = await startFakeCoordinator('t', replay);
+  const ringDashboard = new Dashboard({ coordinator: fake.address, token: 't', credentials: grpc.credentials.createInsecure(), host: '127.0.0.1', port: 0 });
+  try {
+    await page.goto(await ringDashboard.start());
+    await page.waitForSelector('#ring-card:not([hidden]) #ring tbody tr[data-hop="2"]', { timeout: 30_000 });
+    expect(await page.textContent('#ring-order')).toBe('gpu-node-1-gpu0 → gpu-node-2-gpu0 → gpu-node-3-gpu0 → coordinator');
+    expect(await page.textContent('#ring-measured')).toMatch(/^\(epoch 4, step 3 of 14; /);
+    const hops = () => page.$$eval('#ring tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    // From, to, MB (10^6 bytes), ms, MB/s, and the mark: the 0.3 s hop is the slow link.
+    expect(await hops()).toEqual([
+      ['gpu-node-1-gpu0', 'gpu-node-2-gpu0', '33.6', '40.0', '838.9', ''],
+      ['gpu-node-2-gpu0', 'gpu-node-3-gpu0', '33.6', '300.0', '111.8', 'slowest'],
+      ['gpu-node-3-gpu0', 'coordinator', '33.6', '50.0', '671.1', ''],
+    ]);
+    expect(await page.getAttribute('#ring tbody tr.slowest', 'data-hop')).toBe('1');
+    await mkdir(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-ring.png'), fullPage: true });
+
+    // A later round, live: now the link into the coordinator is the slow one.
+    fake.push({
+      timeMs: Date.now(),
+      ring: {
+        epoch: 5,
+        step: 0,
+        workers,
+        hops: [
+          { fromWorker: workers[0], toWorker: workers[1], bytes: MB32, seconds: 0.04 },
+          { fromWorker: workers[1], toWorker: workers[2], bytes: MB32, seconds: 0.05 },
+          { fromWorker: workers[2], toWorker: '', bytes: MB32, seconds: 0.5 },
+        ],
+      },
+    });
+    await page.waitForSelector('#ring tbody tr.slowest[data-hop="2"]');
+    expect(await page.textContent('#ring-measured')).toMatch(/^\(epoch 5, step 1 of 14; /);
+    expect((await hops()).map((row) => row[5])).toEqual(['', '', 'slowest']);
+  } finally {
+    await ringDashboard.stop();
+    await fake.stop();
+  }
 });

@@ -3,7 +3,8 @@
  * coordinator streaming two jobs and a parked worker: the jobs table (a row
  * each: state, epoch x of N, best valid RMSE, workers), the pool's workers
  * with the job each is on, and a click on a job's row showing that job's
- * epoch table, curves, facts and faces; the choice survives a reload.
+ * epoch table, curves, facts and faces (and its Ring card); the choice
+ * survives a reload.
  * Leaves a screenshot in test-output/.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -128,4 +129,24 @@ it("follows the pool live: a job's epoch reaches its views and its row, a worker
   const moved = (await cells('#pool-workers tbody tr[data-worker="gpu-node-4-gpu0"]'))[0]!;
   // In its job, though its job has not reported it yet: pending until it does.
   expect([moved[1], moved[3]]).toEqual(['general', 'pending']);
+});
+
+it("shows the selected job's ring round only", async () => {
+  const [w2, w3] = ['gpu-node-2-gpu0', 'gpu-node-3-gpu0'];
+  coordinator.push({
+    timeMs: Date.now(),
+    job: 'left_eye_center',
+    ring: { epoch: 8, step: 4, workers: [w2, w3], hops: [{ fromWorker: w2, toWorker: w3, bytes: '2000000', seconds: 0.01 }, { fromWorker: w3, toWorker: '', bytes: '2000000', seconds: 0.02 }] },
+  });
+  for (let i = 0; i < 100 && !dashboard.current.pool!.runs.left_eye_center!.ring; i++) await new Promise((r) => setTimeout(r, 50));
+  // 'general' (one worker, star steps) is selected: no Ring card.
+  await page.waitForSelector('#jobs tbody tr.selected[data-job="general"]');
+  expect(await page.isHidden('#ring-card')).toBe(true);
+  await page.click('#jobs tbody tr[data-job="left_eye_center"]');
+  await page.waitForSelector('#ring-card:not([hidden]) #ring tbody tr.slowest');
+  expect(await page.textContent('#ring-order')).toBe(`${w2} → ${w3} → coordinator`);
+  expect(await cells('#ring tbody tr')).toEqual([
+    [w2, w3, '2.0', '10.0', '200.0', ''],
+    [w3, 'coordinator', '2.0', '20.0', '100.0', 'slowest'],
+  ]);
 });

@@ -35,6 +35,30 @@ describe('Watch messages as dashboard events', () => {
     });
   });
 
+  it("reads a ring round's order and hops (bytes: uint64 as a string), the coordinator's hop as to ''; in a pool, the job's", () => {
+    const ring = {
+      epoch: 3,
+      step: 7,
+      workers: ['w1', 'w2'],
+      hops: [
+        { fromWorker: 'w1', toWorker: 'w2', bytes: '33554432', seconds: 0.25 },
+        { fromWorker: 'w2', toWorker: '', bytes: '33554432', seconds: 0.5 },
+      ],
+    };
+    const view = {
+      epoch: 3,
+      step: 7,
+      workers: ['w1', 'w2'],
+      hops: [
+        { from: 'w1', to: 'w2', bytes: 33_554_432, seconds: 0.25 },
+        { from: 'w2', to: '', bytes: 33_554_432, seconds: 0.5 },
+      ],
+      atMs: 9,
+    };
+    expect(eventOf({ timeMs: 9, job: '', event: 'ring', ring })).toEqual({ kind: 'ring', ring: view });
+    expect(eventOf({ timeMs: 9, job: 'mouth', event: 'ring', ring })).toEqual({ kind: 'job', job: 'mouth', event: { kind: 'ring', ring: view } });
+  });
+
   it('ignores events it does not know', () => {
     expect(eventOf({ timeMs: 1, job: '' })).toBeNull();
   });

@@ -2,7 +2,7 @@
 import type { WatchEvent__Output } from '@kfkd/proto';
 import type { DashboardEvent, RunEvent } from './shared/contract.ts';
 
-const RUN_EVENTS: ReadonlySet<DashboardEvent['kind']> = new Set<RunEvent['kind']>(['run', 'epoch', 'step', 'worker', 'worker-gone', 'predictions', 'finished']);
+const RUN_EVENTS: ReadonlySet<DashboardEvent['kind']> = new Set<RunEvent['kind']>(['run', 'epoch', 'step', 'worker', 'worker-gone', 'predictions', 'ring', 'finished']);
 
 /**
  * The event of a Watch message; null for one this dashboard does not know (a newer coordinator).
@@ -84,6 +84,20 @@ function unnamedEventOf(message: WatchEvent__Output): DashboardEvent | null {
         predictions: {
           epoch: p.epoch,
           faces: p.faces.map((f) => ({ pixels: f.pixels.toString('base64'), predicted: float32s(f.predicted), truth: float32s(f.truth) })),
+        },
+      };
+    }
+    case 'ring': {
+      const r = message.ring!;
+      return {
+        kind: 'ring',
+        ring: {
+          epoch: r.epoch,
+          step: r.step,
+          workers: r.workers,
+          // uint64 on the wire (a string, see the proto loader's options); a round's bytes stay far below 2^53.
+          hops: r.hops.map((h) => ({ from: h.fromWorker, to: h.toWorker, bytes: Number(h.bytes), seconds: h.seconds })),
+          atMs,
         },
       };
     }

@@ -8,6 +8,7 @@ import { EpochTable } from './epoch-table.ts';
 import { FaceGrid } from './faces.ts';
 import { LossChart } from './loss-chart.ts';
 import { poolStatus, renderJobs, renderPoolWorkers, selectedJob } from './pool-summary.ts';
+import { renderRing } from './ring.ts';
 import { renderRun, renderWorkers } from './run-summary.ts';
 import { type SocketStatus, connectSocket } from './socket.ts';
 
@@ -33,6 +34,7 @@ function draw(): void {
   table.render(run.epochs);
   chart.render(run.epochs);
   faces.render(run.predictions);
+  renderRing(run.ring, run.run, now, $('#ring-card'), $('#ring-order'), $('#ring-measured'), $<HTMLTableSectionElement>('#ring tbody'));
   const title = $('#run-title');
   renderRun({ ...run, replaying: state.replaying }, now, title, $('#run-facts'), $<HTMLProgressElement>('#epoch-progress'));
   document.body.classList.toggle('pool', pool !== null);

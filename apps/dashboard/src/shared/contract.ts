@@ -68,6 +68,28 @@ export interface PredictionsView {
   readonly faces: readonly FaceView[];
 }
 
+/** One hop of a ring round's running sum, timed by the worker (or coordinator) that received it. */
+export interface RingHopView {
+  readonly from: string;
+  /** The receiving worker; '' for the coordinator (the ring's last hop). */
+  readonly to: string;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** A training step whose gradient was summed along a ring of workers (RingRound of kfkd.proto). */
+export interface RingRoundView {
+  readonly epoch: number;
+  /** 0-based step of the epoch. */
+  readonly step: number;
+  /** The ring's workers in order; the last one reports to the coordinator. */
+  readonly workers: readonly string[];
+  /** In ring order, the last one into the coordinator. */
+  readonly hops: readonly RingHopView[];
+  /** When the coordinator sent it, ms since the Unix epoch. */
+  readonly atMs: number;
+}
+
 /** The dashboard's link to the coordinator. */
 export interface LinkView {
   readonly status: 'connecting' | 'connected' | 'disconnected';
@@ -85,6 +107,8 @@ export interface RunState {
   /** Sorted by id. */
   readonly workers: readonly WorkerView[];
   readonly predictions: PredictionsView | null;
+  /** The last ring round the coordinator told of (at most about one a second); null while every step was a star step. */
+  readonly ring: RingRoundView | null;
   /** Why the run ended (for a pool's top level: why the pool stopped); null while it runs. */
   readonly finished: { readonly reason: WireName<RunEndReason>; readonly atMs: number } | null;
 }
@@ -139,6 +163,7 @@ export type RunEvent =
   | { readonly kind: 'worker'; readonly worker: WorkerView }
   | { readonly kind: 'worker-gone'; readonly id: string; readonly session: number; readonly reason: WireName<LeaveReason> }
   | { readonly kind: 'predictions'; readonly predictions: PredictionsView }
+  | { readonly kind: 'ring'; readonly ring: RingRoundView }
   | { readonly kind: 'finished'; readonly reason: WireName<RunEndReason>; readonly atMs: number };
 
 export type DashboardEvent =

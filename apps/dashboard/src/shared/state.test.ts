@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DashboardEvent, EpochView, JobStatusView, LinkView, RunEvent, RunView, WorkerView } from './contract.ts';
-import { applyEvent, emptyState, runTiming } from './state.ts';
+import type { DashboardEvent, EpochView, JobStatusView, LinkView, RingHopView, RingRoundView, RunEvent, RunView, WorkerView } from './contract.ts';
+import { applyEvent, emptyState, runTiming, slowestHop } from './state.ts';
 import { backoffDelay } from '@kfkd/runtime/backoff';
 
 const link: LinkView = { status: 'connecting', coordinator: 'c:1', detail: '', sinceMs: 0 };
@@ -17,6 +17,8 @@ const epoch = (n: number, seconds = 2, atMs = 1000 + n * 2000): EpochView => ({
   atMs,
 });
 const worker = (id: string, session = 1, state = 'active'): WorkerView => ({ id, session, host: 'h', backend: 'cpu', device: 'CPU', state, samplesPerSecond: 1, lastTaskSeconds: 1, lastHeartbeatMs: 0 });
+const hop = (from: string, to: string, megabytes: number, seconds: number): RingHopView => ({ from, to, bytes: megabytes * 1e6, seconds });
+const ring = (step: number, hops: RingHopView[] = [hop('a', 'b', 32, 0.1), hop('b', '', 32, 0.2)]): RingRoundView => ({ epoch: 1, step, workers: ['a', 'b'], hops, atMs: 5000 + step });
 const reduce = (...events: DashboardEvent[]) => events.reduce(applyEvent, emptyState(link));
 
 describe('the dashboard state', () => {
@@ -60,6 +62,30 @@ describe('the dashboard state', () => {
   });
 });
 
+describe('ring rounds', () => {
+  it("keeps the run's last ring round, live or replayed, and none after a new replay starts", () => {
+    const s = reduce({ kind: 'run', run });
+    expect(s.ring).toBeNull();
+    const t = reduce({ kind: 'run', run }, { kind: 'ring', ring: ring(1) }, { kind: 'replay-done' }, { kind: 'ring', ring: ring(2) });
+    expect(t.ring).toEqual(ring(2));
+    // Star steps after it do not hide it (it says which step it was measured at).
+    expect(applyEvent(t, { kind: 'step', step: { epoch: 1, step: 3, steps: 4, stepLoss: 0.1, learningRate: 0.01, momentum: 0.9, atMs: 6000 } }).ring).toEqual(ring(2));
+    expect(applyEvent(t, { kind: 'run', run }).ring).toBeNull();
+    expect(applyEvent(t, { kind: 'pool-start', startedAtMs: 1 }).ring).toBeNull();
+  });
+
+  it('finds the slow link by rate, not by time alone, and names none with fewer than two timed hops', () => {
+    expect(slowestHop(ring(1).hops)).toBe(1);
+    // The longest hop carried the most: the 10 MB/s one is the slow link.
+    expect(slowestHop([hop('a', 'b', 10, 1), hop('b', 'c', 100, 2), hop('c', '', 100, 1)])).toBe(0);
+    // Equals: the first; an untimed hop (0 s) is never the slowest.
+    expect(slowestHop([hop('a', 'b', 10, 0), hop('b', 'c', 10, 1), hop('c', '', 10, 1)])).toBe(1);
+    expect(slowestHop([hop('a', '', 10, 1)])).toBeNull();
+    expect(slowestHop([hop('a', 'b', 10, 0), hop('b', '', 10, 1)])).toBeNull();
+    expect(slowestHop([])).toBeNull();
+  });
+});
+
 describe('a pool of jobs', () => {
   const job = (name: string, epochsDone = 0): JobStatusView => ({ name, net: 'net6', state: 'training', epochsDone, maxEpochs: 40, bestValidRmsePx: 0, workers: 1, minWorkers: 1 });
   const inJob = (name: string, event: RunEvent): DashboardEvent => ({ kind: 'job', job: name, event });
@@ -97,6 +123,23 @@ describe('a pool of jobs', () => {
     const t = applyEvent(s, inJob('other', { kind: 'run', run }));
     expect(t.pool!.runs.general!.epochs).toHaveLength(1);
     expect(applyEvent(t, inJob('general', { kind: 'run', run })).pool!.runs.general!.epochs).toEqual([]);
+  });
+
+  it("keeps each job's ring round apart, cleared when that job starts over", () => {
+    const s = reduce(
+      { kind: 'pool-start', startedAtMs: 5 },
+      inJob('general', { kind: 'run', run }),
+      inJob('mouth', { kind: 'run', run }),
+      inJob('general', { kind: 'ring', ring: ring(1) }),
+      inJob('mouth', { kind: 'ring', ring: ring(2) }),
+      inJob('general', { kind: 'ring', ring: ring(3) }),
+    );
+    expect(s.ring).toBeNull();
+    expect(s.pool!.runs.general!.ring).toEqual(ring(3));
+    expect(s.pool!.runs.mouth!.ring).toEqual(ring(2));
+    const t = applyEvent(s, inJob('general', { kind: 'run', run }));
+    expect(t.pool!.runs.general!.ring).toBeNull();
+    expect(t.pool!.runs.mouth!.ring).toEqual(ring(2));
   });
 
   it("does not change another job's run (pages redraw by identity)", () => {

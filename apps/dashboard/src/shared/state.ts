@@ -3,13 +3,13 @@
  * the state for new pages) and the page (which applies the same events), so
  * both always agree.
  */
-import type { DashboardEvent, DashboardState, EpochView, LinkView, PoolView, RunEvent, RunState } from './contract.ts';
+import type { DashboardEvent, DashboardState, EpochView, LinkView, PoolView, RingHopView, RunEvent, RunState } from './contract.ts';
 
 /** A run with nothing received yet (one object, so that views redrawing by identity see no change). */
-export const EMPTY_RUN: RunState = { run: null, epochs: [], step: null, workers: [], predictions: null, finished: null };
+export const EMPTY_RUN: RunState = { run: null, epochs: [], step: null, workers: [], predictions: null, ring: null, finished: null };
 
 export function emptyState(link: LinkView): DashboardState {
-  return { link, run: null, epochs: [], step: null, workers: [], predictions: null, finished: null, pool: null, replaying: false };
+  return { link, run: null, epochs: [], step: null, workers: [], predictions: null, ring: null, finished: null, pool: null, replaying: false };
 }
 
 export function applyEvent(state: DashboardState, event: DashboardEvent): DashboardState {
@@ -61,6 +61,8 @@ function applyRunEvent<S extends RunState>(state: S, event: RunEvent): S {
       return { ...state, workers: state.workers.filter((w) => !(w.id === event.id && w.session === event.session)) };
     case 'predictions':
       return { ...state, predictions: event.predictions };
+    case 'ring':
+      return { ...state, ring: event.ring };
     case 'finished':
       return { ...state, finished: { reason: event.reason, atMs: event.atMs } };
   }
@@ -95,4 +97,27 @@ export function runTiming(state: RunState, nowMs: number): RunTiming {
   const mean = recent.length > 0 ? recent.reduce((s, e) => s + e.seconds, 0) / recent.length : null;
   const remaining = mean === null ? null : Math.max(0, mean * Math.max(0, maxEpochs - lastEpoch) - inProgress);
   return { elapsedSeconds: sum + inProgress, remainingSeconds: done >= maxEpochs ? 0 : remaining, currentEpoch: Math.min(maxEpochs, lastEpoch + 1) };
+}
+
+/** A hop's rate in MB/s (10^6 bytes); null when it took no measurable time. */
+export function hopMegabytesPerSecond(hop: RingHopView): number | null {
+  return hop.seconds > 0 ? hop.bytes / 1e6 / hop.seconds : null;
+}
+
+/**
+ * The index of the ring's slow link: the hop of the lowest rate (hops may
+ * carry different byte counts, so not simply the longest); the first of
+ * equals. Null with fewer than two timed hops, where nothing is slower than another.
+ */
+export function slowestHop(hops: readonly RingHopView[]): number | null {
+  let slowest: number | null = null;
+  let slowestRate = Infinity;
+  let timed = 0;
+  for (const [i, hop] of hops.entries()) {
+    const rate = hopMegabytesPerSecond(hop);
+    if (rate === null) continue;
+    timed++;
+    if (rate < slowestRate) [slowest, slowestRate] = [i, rate];
+  }
+  return timed >= 2 ? slowest : null;
 }

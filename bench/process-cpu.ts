@@ -11,3 +11,11 @@ export function cpuSecondsOf(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+/** CPU seconds all cores of the machine have been busy so far (everything but idle and iowait: other processes, the kernel's softirq work too). */
+export function machineBusySeconds(): number {
+  // cpu  user nice system idle iowait irq softirq steal ... (clock ticks)
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - ticks[3] - ticks[4]) / 100;
+}

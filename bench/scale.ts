@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { netSpec, paramLayout } from '@kfkd/model';
 import { trainingFlopsPerImage } from './compute.ts';
-import { cpuSecondsOf } from './process-cpu.ts';
+import { cpuSecondsOf, machineBusySeconds } from './process-cpu.ts';
 import { Cluster, coordinatorHasTopology } from './scale-cluster.ts';
 import { EmulatedNetwork, type LinkRate, linkBytes, parseRate, removeLeftovers } from './scale-net.ts';
 
@@ -60,6 +60,8 @@ interface Measurement {
   readonly workerCpuMsPerStep: number;
   /** CPU of every process of the cluster over the wall time of the steps, in cores (the machine has 2). */
   readonly coresBusy: number;
+  /** The same for the whole machine: other processes and the kernel's packet forwarding (softirq) included. */
+  readonly machineCoresBusy: number;
 }
 
 function parse(args: string[]): Options {
@@ -149,7 +151,7 @@ export async function scale(args: string[]): Promise<void> {
             results.set(key(net, rate.label, workers, topology), m);
             console.log(
               `  ${net} ${rate.label.padEnd(6)} N=${workers} ${topology}: ${m.stepMs.toFixed(0)} ms/step, coordinator ${(m.coordinatorBytesPerStep / 1e6).toFixed(0)} MB/step, ` +
-                `CPU ms/step coordinator ${m.coordinatorCpuMsPerStep.toFixed(0)}, worker ${m.workerCpuMsPerStep.toFixed(0)}, cores busy ${m.coresBusy.toFixed(2)}`,
+                `CPU ms/step coordinator ${m.coordinatorCpuMsPerStep.toFixed(0)}, worker ${m.workerCpuMsPerStep.toFixed(0)}, cores busy ${m.coresBusy.toFixed(2)} (machine ${m.machineCoresBusy.toFixed(2)})`,
             );
           }
           await cluster.stop();
@@ -174,10 +176,12 @@ async function measure(cluster: Cluster, options: Options): Promise<Measurement>
   const first = await cluster.nextStep();
   const bytesBefore = linkBytes(coordinatorPid);
   const cpuBefore = pids.map(cpuSecondsOf);
+  const machineBefore = machineBusySeconds();
   const starts = [first.at];
   for (let i = 0; i < options.steps; i++) starts.push((await cluster.nextStep()).at);
   const bytesAfter = linkBytes(coordinatorPid);
   const cpu = pids.map((pid, i) => cpuSecondsOf(pid) - cpuBefore[i]);
+  const machine = machineBusySeconds() - machineBefore;
   const steps = options.steps;
   const wallSeconds = (starts[steps] - starts[0]) / 1000;
   const workerCpu = cpu.slice(1);
@@ -187,6 +191,7 @@ async function measure(cluster: Cluster, options: Options): Promise<Measurement>
     coordinatorCpuMsPerStep: (1000 * cpu[0]) / steps,
     workerCpuMsPerStep: (1000 * workerCpu.reduce((a, b) => a + b, 0)) / workerCpu.length / steps,
     coresBusy: cpu.reduce((a, b) => a + b, 0) / wallSeconds,
+    machineCoresBusy: machine / wallSeconds,
   };
 }
 
@@ -204,10 +209,10 @@ function printHeader(options: Options, rows: number, withTopology: boolean, skip
 type Lookup = (net: string, rate: string, workers: number, topology: string) => Measurement | undefined;
 
 function printTable(options: Options, topologies: string[], lookup: Lookup, net2Flops: number): void {
-  const groupWidth = 63;
+  const groupWidth = 72;
   const head = 'net  | link  |  N | compute ms | ring bound ms';
   console.log(`\n${' '.repeat(head.length)} | ${topologies.map((t) => `${t}`.padEnd(groupWidth)).join(' | ')}`);
-  const groupHead = 'step ms | step/bound | coord MB/step | CPU ms/step coord, worker | cores';
+  const groupHead = 'step ms | step/bound | coord MB/step | CPU ms/step coord, worker | cores, machine';
   console.log(`${head} | ${topologies.map(() => groupHead.padEnd(groupWidth)).join(' | ')}`);
   for (const net of options.nets) {
     const bytes = paramLayout(netSpec(net)).size * 4;
@@ -226,7 +231,7 @@ function printTable(options: Options, topologies: string[], lookup: Lookup, net2
             ratio.padStart(10),
             (m.coordinatorBytesPerStep / 1e6).toFixed(1).padStart(13),
             cpu.padStart(25),
-            m.coresBusy.toFixed(2).padStart(5),
+            `${m.coresBusy.toFixed(2)}, ${m.machineCoresBusy.toFixed(2)}`.padStart(14),
           ].join(' | ');
         });
         const left = [net.padEnd(4), rate.label.padEnd(5), String(workers).padStart(2), computeMs.toFixed(1).padStart(10), (boundMs === null ? '-' : boundMs.toFixed(0)).padStart(13)].join(' | ');
@@ -242,5 +247,7 @@ coord MB/step: bytes received plus sent on the coordinator's veth per step (its 
   the star moves N parameter vectors out and N gradients in, 2 x N x P x 4 bytes; as the gradients only come back after the
   parameters went out, its step is at least 2 x N x P x 4 / rate + compute (the link's two directions are used one after the other).
 CPU ms/step: CPU time (user + system, all threads, /proc/<pid>/stat) per step of the coordinator and of a worker (mean).
-cores: CPU of all the cluster's processes over the steps' wall time; near 2 the machine's 2 cores, not the links, bound the step.`);
+cores: CPU of all the cluster's processes over the steps' wall time; machine: all of the machine's busy CPU time (/proc/stat: the
+  kernel's veth and bridge forwarding, which no process is charged for, and other users of the machine included). Near 2 the
+  machine's 2 cores, not the links, bound the step; the coordinator's CPU ms/step near the step time means its one event loop does.`);
 }

@@ -14,7 +14,6 @@
  * measured under the same load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorService, RemoteGradientSource, TokenCheck, WorkerPool, serverCredentials, startServer, stopServer } from '@kfkd/coordinator';
@@ -22,22 +21,12 @@ import { UpdateMemory, nesterovUpdateSummed, netSpec, paramLayout, planStep } fr
 import { preferThroughputGc, writeInOrder } from '@kfkd/runtime';
 import * as grpc from '@grpc/grpc-js';
 import { FLOOR_SERVICE, floorMessages } from './grpc-floor.ts';
+import { cpuSecondsOf } from './process-cpu.ts';
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // Children run in this node with tsx's loader (not tsx's CLI, which would add a wrapper process), so their pid is theirs.
 const TSX_LOADER = import.meta.resolve('tsx');
 const child = (script: string, args: string[]): ChildProcess => spawn(process.execPath, ['--import', TSX_LOADER, here(script), ...args], { stdio: 'inherit' });
-
-/** CPU seconds (user + system) a process has used so far, from /proc; NaN where there is no /proc. */
-function cpuSecondsOf(pid: number | undefined): number {
-  try {
-    // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks, 100 per second on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

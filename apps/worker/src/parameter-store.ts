@@ -22,12 +22,19 @@ export class ParameterTransfer {
   /** A ring round forwards it (at most one round does). */
   claimed = false;
 
-  constructor(readonly version: number) {}
+  constructor(
+    readonly version: number,
+    /** Numbers the store's transfers in the order they began. */
+    readonly serial: number,
+    readonly fromPeer: boolean,
+  ) {}
 }
 
 /** Where chunks come from: the transfer it is sending, if any. One per source. */
 export interface ParameterSource {
   transfer: ParameterTransfer | null;
+  /** The previous worker of a ring (its transfers may come before the round's task), not the coordinator. */
+  readonly fromPeer: boolean;
 }
 
 export type ReceiveOutcome = { readonly kind: 'stored' } | { readonly kind: 'stale' } | { readonly kind: 'problem'; readonly problem: string };
@@ -44,6 +51,7 @@ export class ParameterStore {
   /** [0, filled) of the current version are in `values`. */
   private filled = 0;
   private latest: ParameterTransfer | null = null;
+  private transfers = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(readonly values: Float32Array) {}
@@ -72,7 +80,7 @@ export class ParameterStore {
   receive(source: ParameterSource, chunk: ChunkIn): ReceiveOutcome {
     let transfer = source.transfer;
     if (chunk.offset === 0) {
-      transfer = new ParameterTransfer(chunk.version);
+      transfer = new ParameterTransfer(chunk.version, ++this.transfers, source.fromPeer);
       source.transfer = transfer;
       if (chunk.version !== this.currentVersion) {
         this.currentVersion = chunk.version;
@@ -98,10 +106,22 @@ export class ParameterStore {
     return { kind: 'stored' };
   }
 
-  /** The latest transfer of `version` if no round forwards it yet, now claimed; null if there is none. */
-  claim(version: number): ParameterTransfer | null {
+  /** Transfers begun so far (a round claims only later ones of the coordinator's). */
+  get transfersBegun(): number {
+    return this.transfers;
+  }
+
+  /**
+   * The latest transfer of `version` if no round forwards it yet, now
+   * claimed; null if there is none. The coordinator sends a ring round's
+   * parameters after its task, so one of its transfers counts only when it
+   * began after `since` (transfersBegun when the round began); a peer's may
+   * come before the task.
+   */
+  claim(version: number, since: number): ParameterTransfer | null {
     const transfer = this.latest;
     if (!transfer || transfer.version !== version || transfer.version !== this.currentVersion || transfer.claimed) return null;
+    if (!transfer.fromPeer && transfer.serial <= since) return null;
     transfer.claimed = true;
     return transfer;
   }

@@ -80,7 +80,7 @@ export class PeerService {
 
   /** Parameter chunks, stored as they come; the stream's answer. */
   private async takeParameters(first: ParameterChunk__Output, parts: AsyncIterator<PeerPart__Output>): Promise<CallError | null> {
-    const source: ParameterSource = { transfer: null };
+    const source: ParameterSource = { transfer: null, fromPeer: true };
     let chunk = first;
     for (;;) {
       const outcome = this.config.intake()?.peerParameters(source, chunk) ?? null;

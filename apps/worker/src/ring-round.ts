@@ -124,7 +124,11 @@ export class RingRound {
   /** How the round ended; resolves once. */
   readonly outcome: Promise<RoundOutcome> = new Promise((resolve) => (this.resolveOutcome = resolve));
 
+  /** The store's transfers before this round. */
+  private readonly transfersBefore: number;
+
   constructor(private readonly deps: RingRoundDeps) {
+    this.transfersBefore = deps.parameters.transfersBegun;
     this.stopListening = deps.parameters.onProgress(() => this.parametersProgressed());
     this.parametersProgressed();
   }
@@ -183,7 +187,7 @@ export class RingRound {
     if (this.transfer && parameters.version !== this.transfer.version && !this.parametersForwarded) {
       return this.drop(`parameters changed to version ${parameters.version} before version ${this.transfer.version} was forwarded`);
     }
-    if (this.nextAddress !== '' && !this.transfer) this.transfer = parameters.claim(task.parametersVersion);
+    if (this.nextAddress !== '' && !this.transfer) this.transfer = parameters.claim(task.parametersVersion, this.transfersBefore);
     if (this.transfer) this.pumpParameters();
     if (!this.computeScheduled && parameters.completeVersion === task.parametersVersion) {
       this.computeScheduled = true;

@@ -240,7 +240,7 @@ export class WorkerSession {
       shard: new ShardStore(net.spec.outputs),
       parameterCount: w.parameterCount,
       parameters: new ParameterStore(new Float32Array(w.parameterCount)),
-      coordinatorParameters: { transfer: null },
+      coordinatorParameters: { transfer: null, fromPeer: false },
       round: null,
       pendingSum: null,
       heldVersion: null,

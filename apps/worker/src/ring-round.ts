@@ -201,7 +201,14 @@ export class RingRound {
     const transfer = this.transfer!;
     const { values } = this.deps.parameters;
     while (!this.forwardBlocked && this.forwardCursor < transfer.received && this.dropped === null) {
-      const stream = this.parameterStream ?? this.openParameterStream();
+      let stream = this.parameterStream;
+      if (!stream) {
+        try {
+          stream = this.openParameterStream();
+        } catch (error) {
+          return this.drop(`cannot pass the parameters to ${this.nextAddress}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       const from = this.forwardCursor;
       const to = Math.min(transfer.received, from + this.perChunk);
       const view = values.subarray(from, to);

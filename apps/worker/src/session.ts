@@ -331,12 +331,19 @@ export class WorkerSession {
     }
     current?.drop(`a task of ring round ${ring.ringId} (generation ${task.generation}) came`);
     const { dial } = this.deps;
+    if (!dial && ring.nextAddress !== '') {
+      // Only a worker set up without peers (no peer_address); the coordinator recomputes the round.
+      this.deps.log.warn('ring task for a worker that cannot reach peers; ignored', { task: task.taskId, ring: ring.ringId });
+      return;
+    }
     const { workerId, session } = joined.identity;
     const round = new RingRound({
       task: { generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, parametersVersion: task.parametersVersion, ring },
       workerId,
       parameters: joined.parameters,
-      dial: dial ?? (() => { throw new Error('this worker cannot reach peers'); }),
+      dial: dial ?? (() => {
+        throw new Error('this worker cannot reach peers');
+      }),
       compute: () => this.computeTask(joined, task),
       report: (result, chunks) =>
         this.deps.link.reportStream({ workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: result.lossSum, count: result.count }, chunks),

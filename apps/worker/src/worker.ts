@@ -176,7 +176,9 @@ export class Worker {
     const advertise = serve.advertise === null ? null : parseHostPort(serve.advertise);
     if (serve.advertise !== null && !advertise) throw new WorkerConfigError(`the peer advertised address must be HOST[:PORT], got '${serve.advertise}'`);
     const service = new PeerService({ token: this.config.token, intake: () => this.session, log: this.config.log });
-    const { server, port } = await servePeers(serve.listen, serve.credentials, service);
+    const { server, port } = await servePeers(serve.listen, serve.credentials, service).catch((error: unknown) => {
+      throw new WorkerConfigError(`cannot serve ring peers at ${serve.listen}: ${error instanceof Error ? error.message : String(error)}`);
+    });
     this.peerServer = server;
     this.peerServing = { listenHost: listen.host, port, advertise };
     this.config.log.info('serving ring peers', { listen: serve.listen, port });

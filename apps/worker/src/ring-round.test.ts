@@ -262,6 +262,26 @@ describe('a ring round', { timeout: 30_000 }, () => {
     expect(order[0].dials[0].pass.written[1].sum).toBeDefined();
   });
 
+  it('computes only once the parameters it forwards have left for the next worker', async () => {
+    const ring = new MemoryRing();
+    const a = ring.add('a', 17, 1);
+    a.session.receive(ringTask(10, 4, { ringId: 2, position: 0, size: 2, nextWorker: 'b', nextAddress: 'probe:1', totalCount: 2 }));
+    for (const command of parameterCommands(4)) a.session.receive(command);
+    await until(() => a.session.heldParameters === 4 && ring.probes.length >= 1, 'the parameters');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The probe has not read: most chunks are still to leave, and a waits.
+    expect(a.computedAt).toEqual([]);
+    const probe = ring.probes[0].pass;
+    const received = new Float32Array(P);
+    for (let part = await probe.parts.next(); !part.done; part = await probe.parts.next()) {
+      const chunk = part.value.parameters;
+      if (chunk) new Uint8Array(received.buffer, chunk.offset * 4, chunk.values.byteLength).set(chunk.values);
+    }
+    probe.answer(null);
+    await until(() => a.computedAt.length === 1, 'the compute');
+    expect(firstDifference(received, PARAMETERS)).toBe(-1);
+  });
+
   it('passes each summed chunk on before its upstream has sent the next, and reads no further ahead than the next worker takes', async () => {
     const ring = new MemoryRing();
     const b = ring.add('b', 9, 2);

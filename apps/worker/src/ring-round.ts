@@ -9,8 +9,11 @@
  *   over one Pass stream (PeerHello, then ParameterChunks). The stream's
  *   chunks are views of the ParameterStore, and the store is only read as
  *   fast as the stream drains, so nothing is copied or held beyond the store.
- * - Gradient: once the parameters are complete (and handed to the next
- *   worker) the own gradient is computed. Position 0 passes it on as the
+ * - Gradient: once the parameters are complete, and flushed to the next
+ *   worker when this one forwards them, the own gradient is computed. (The
+ *   compute blocks the event loop: started earlier, it would hold back the
+ *   rest of the next worker's parameters, and the ring's computes would run
+ *   one after the other instead of side by side.) Position 0 passes it on as the
  *   running sum (PeerHello, RingSum, GradientChunks); position k > 0 reads the
  *   incoming running sum chunk by chunk, adds its own values into each in
  *   float32, and passes each chunk on as soon as it is summed, or, as the
@@ -32,8 +35,9 @@ export interface PeerPassStream {
   readonly destroyed: boolean;
   /** false: the stream's buffer is full; wait for 'drain' before writing more. */
   write(part: PeerPart): boolean;
-  on(event: 'drain' | 'close', listener: () => void): unknown;
-  off(event: 'drain' | 'close', listener: () => void): unknown;
+  /** 'finish': after end(), every part has been handed on (to the socket, for gRPC). */
+  on(event: 'drain' | 'close' | 'finish', listener: () => void): unknown;
+  off(event: 'drain' | 'close' | 'finish', listener: () => void): unknown;
   /** No more parts: the next worker's answer follows (`done`). */
   end(): void;
   cancel(): void;
@@ -112,6 +116,8 @@ export class RingRound {
   private transfer: ParameterTransfer | null = null;
   private parameterStream: PeerPassStream | null = null;
   private parametersForwarded = false;
+  /** Every forwarded chunk has left (the stream's 'finish'). */
+  private parametersFlushed = false;
   private forwardCursor = 0;
   private forwardBlocked = false;
   private sumStream: PeerPassStream | null = null;
@@ -189,7 +195,8 @@ export class RingRound {
     }
     if (this.nextAddress !== '' && !this.transfer) this.transfer = parameters.claim(task.parametersVersion, this.transfersBefore);
     if (this.transfer) this.pumpParameters();
-    if (!this.computeScheduled && parameters.completeVersion === task.parametersVersion) {
+    const forwarding = this.transfer !== null && !this.parametersFlushed;
+    if (!this.computeScheduled && !forwarding && parameters.completeVersion === task.parametersVersion) {
       this.computeScheduled = true;
       // After this turn of the event loop, so the last parameter chunks leave for the next worker before the compute blocks it.
       setImmediate(() => this.computeOwn());
@@ -227,6 +234,10 @@ export class RingRound {
     stream.on('drain', () => {
       this.forwardBlocked = false;
       if (this.dropped === null) this.pumpParameters();
+    });
+    stream.on('finish', () => {
+      this.parametersFlushed = true;
+      this.parametersProgressed();
     });
     void stream.done.then((error) => {
       if (error) this.drop(`the next worker (${this.deps.task.ring.nextWorker}) did not take the parameters: ${error.code} ${error.details}`);

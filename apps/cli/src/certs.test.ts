@@ -68,7 +68,8 @@ describe('the files', () => {
       const client = new X509Certificate(await pem(role, 'tls.crt'));
       expect(client.verify(ca.publicKey)).toBe(true);
       expect(client.subject).toBe(`CN=kfkd-${role}\nOU=${role}\nO=kfkd`);
-      expect(client.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']); // clientAuth
+      // A worker also serves its ring peers; a viewer is a client only.
+      expect(client.keyUsage).toEqual(role === 'worker' ? ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'] : ['1.3.6.1.5.5.7.3.2']);
       expect(client.ca).toBe(false);
       expect(client.checkPrivateKey(createPrivateKey(await pem(role, 'tls.key')))).toBe(true);
       expect(await pem(role, 'ca.crt')).toEqual(await pem('coordinator', 'ca.crt'));

@@ -10,7 +10,10 @@
  * One CA signs a server certificate for the coordinator (its SANs) and a
  * client certificate per role (the role in the subject, clientAuth usage);
  * the coordinator requires a client certificate of that CA (mTLS) and the
- * token of a role on every call. Keys and tokens are mode 0600.
+ * token of a role on every call. The worker's certificate may serve too
+ * (serverAuth as well): a worker of a ring step serves the Peer service to
+ * the worker before it, which checks the role, not a host name (pods have no
+ * stable names), so it has no SANs. Keys and tokens are mode 0600.
  *
  * Certificates are built with node-forge (pure JavaScript, no native code,
  * no global polyfill: @peculiar/x509 needs reflect-metadata installed
@@ -112,7 +115,7 @@ export async function writeCredentials(dir: string, options: CredentialsOptions)
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: sans.map((name) => (isIP(name) ? { type: 7, ip: name } : { type: 2, value: name })) },
   ]);
-  const clients = { worker: leaf('worker', workerKeys, [{ name: 'extKeyUsage', clientAuth: true }]), viewer: leaf('viewer', viewerKeys, [{ name: 'extKeyUsage', clientAuth: true }]) };
+  const clients = { worker: leaf('worker', workerKeys, [{ name: 'extKeyUsage', serverAuth: true, clientAuth: true }]), viewer: leaf('viewer', viewerKeys, [{ name: 'extKeyUsage', clientAuth: true }]) };
   const tokens = { worker: newToken(), viewer: newToken() };
 
   const caPem = forge.pki.certificateToPem(ca);

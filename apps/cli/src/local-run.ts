@@ -163,7 +163,7 @@ export async function runLocalCluster(flags: LocalCluster): Promise<ExitCode> {
     if (workersStarted || stopping) return;
     workersStarted = true;
     for (let i = 1; i <= flags.workers; i++) {
-      start(`worker local-${i}`, ['worker', '--coordinator', address, '--credentials', join(credentials, 'worker'), '--backend', flags.backend, '--id', `local-${i}`, '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
+      start(`worker local-${i}`, ['worker', '--coordinator', address, '--credentials', join(credentials, 'worker'), '--backend', flags.backend, '--id', `local-${i}`, '--peer-listen', '127.0.0.1:0', '--metrics-listen', localWorkerMetricsListen(flags.metricsListen, i)]);
     }
   };
   // The dashboard first, so its URL is printed (and the page can be opened) before training starts.

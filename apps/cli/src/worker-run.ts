@@ -12,10 +12,11 @@ import { checkCoordinatorAddress } from './cluster-flags.ts';
 import { type ClientCredentialFlags, clientCredentials } from './credentials.ts';
 import { EXIT_COMPLETE, type ExitCode, interruptedExitCode } from './failure.ts';
 import { serveWorkerMetrics } from './metrics-endpoint.ts';
+import { type PeerFlags, peerConfig } from './peer-flags.ts';
 import { onInterrupt } from './signals.ts';
 
 /** What `kfkd worker` is given (its flags: commands/worker.ts). */
-export interface WorkerFlags extends ClientCredentialFlags {
+export interface WorkerFlags extends ClientCredentialFlags, PeerFlags {
   coordinator: string;
   backend: BackendChoice;
   id?: string;
@@ -29,6 +30,7 @@ export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
   const id = flags.id ?? `${hostname()}-${process.pid}`;
   const log = stderrLogger(`worker ${id}`);
   const { tls, token } = await clientCredentials(flags, 'worker', log);
+  const peers = await peerConfig(flags, tls, flags.coordinator, log);
   const backend = await selectBackend(flags.backend);
   log.info(backend.message, { backend: backend.name, device: backend.device, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
   const metrics = new WorkerMetrics({ id, backend: backend.name, device: backend.device });
@@ -43,6 +45,7 @@ export async function runWorker(flags: WorkerFlags): Promise<ExitCode> {
     log,
     metrics,
     checkIn: () => checkIn(),
+    peers,
   });
   // /readyz: joined and holding the current parameters; /livez: the main thread checked in within --liveness-timeout.
   const metricsServer = await serveWorkerMetrics(flags.metricsListen, metrics.registry, log, { ready: () => worker.ready, livenessTimeoutS: flags.livenessTimeout });

@@ -56,6 +56,9 @@ function harness(): Harness {
         h.reports.push({ result, gradient });
         return h.reportAnswers.shift() ?? null;
       },
+      reportStream: async () => {
+        throw new Error('no ring tasks in these tests');
+      },
       heartbeat: async (identity) => {
         h.heartbeats.push(identity);
         return h.heartbeatAnswers.shift() ?? null;

@@ -25,8 +25,13 @@
  *                     ignored.
  *
  * Shard updates, parameter chunks and tasks are handled one at a time in
- * their order of arrival (a task waits for its result to be sent); the
- * welcome, the end of training and the stream's end act at once.
+ * their order of arrival (a star task waits for its result to be sent); the
+ * welcome, the end of training and the stream's end act at once. A ring task
+ * (Task.ring set) starts a RingRound (ring-round.ts), which goes on beside
+ * the queue: its parameters may come after it, from the coordinator or from
+ * the previous worker (peerParameters), and its running sum from the
+ * previous worker (peerSum), possibly before the task. A training task of
+ * another round, or a star one, drops the round before it.
  */
 import { type NetSpec } from '@kfkd/model';
 import {
@@ -35,14 +40,16 @@ import {
   type ShardUpdate__Output,
   type TaskResult,
   type Task__Output,
-  TensorAssembly,
+  type TensorChunk,
   type Welcome__Output,
   float32sOf,
   partFromWire,
 } from '@kfkd/proto';
 import type { LogFields, Logger } from '@kfkd/runtime';
-import type { TaskCompute } from './compute.ts';
+import type { TaskCompute, TaskOutput } from './compute.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { type ParameterSource, ParameterStore, type ReceiveOutcome } from './parameter-store.ts';
+import { type IncomingSum, type PeerDial, RingRound } from './ring-round.ts';
 import { ShardStore } from './shard-store.ts';
 
 /** A failed call or stream, by its gRPC status name (e.g. 'UNAVAILABLE'). */
@@ -61,6 +68,8 @@ export type SessionEnd =
 export interface SessionLink {
   /** Sends a task's result and its gradient (null for validation); resolves with the refusal, or null once accepted. */
   report(result: TaskResult, gradient: Float32Array | null): Promise<CallError | null>;
+  /** Sends a result and its gradient as the chunks come (a ring's sum); cancels the report if `chunks` rejects. Resolves as report() does. */
+  reportStream(result: TaskResult, chunks: AsyncIterable<TensorChunk>): Promise<CallError | null>;
   /** One heartbeat; resolves with its failure, or null. */
   heartbeat(session: SessionIdentity): Promise<CallError | null>;
   /** Cancels the Join stream; its end (CANCELLED) follows. */
@@ -75,6 +84,8 @@ export interface SessionIdentity {
 
 export interface SessionDeps {
   readonly link: SessionLink;
+  /** Opens Pass streams to the next worker of a ring (peer-link.ts); without it ring tasks are dropped. */
+  readonly dial?: PeerDial;
   /** The compute for a welcome's net (cached across sessions). @throws when the net is unusable */
   readonly computeFor: (specJson: string) => { readonly compute: TaskCompute; readonly spec: NetSpec };
   readonly log: Logger;
@@ -99,7 +110,13 @@ interface Joined {
   readonly shard: ShardStore;
   readonly parameterCount: number;
   /** The parameter vector being received or last received, in one buffer reused across versions. */
-  parameters: { version: number; assembly: TensorAssembly } | null;
+  readonly parameters: ParameterStore;
+  /** The coordinator's Join stream as a source of parameters. */
+  readonly coordinatorParameters: ParameterSource;
+  /** The ring round in progress, if any. */
+  round: RingRound | null;
+  /** A running sum that came from the previous worker before its task. */
+  pendingSum: IncomingSum | null;
   /** The complete version held (readiness), if any. */
   heldVersion: number | null;
   /** Parameter bytes received since the last task (a metric). */
@@ -222,7 +239,10 @@ export class WorkerSession {
       compute: net.compute,
       shard: new ShardStore(net.spec.outputs),
       parameterCount: w.parameterCount,
-      parameters: null,
+      parameters: new ParameterStore(new Float32Array(w.parameterCount)),
+      coordinatorParameters: { transfer: null, fromPeer: false },
+      round: null,
+      pendingSum: null,
       heldVersion: null,
       parameterBytes: 0,
       firstTaskSeen: false,
@@ -268,39 +288,129 @@ export class WorkerSession {
   }
 
   private receiveParameters(joined: Joined, chunk: ParameterChunk__Output): void {
-    let parameters = joined.parameters;
-    if (!parameters || parameters.version !== chunk.version) {
-      // A new version starts at value 0 and overwrites the buffer of the previous one.
-      parameters = { version: chunk.version, assembly: new TensorAssembly(parameters?.assembly.destination ?? new Float32Array(joined.parameterCount)) };
-      joined.parameters = parameters;
-    }
-    const problem = parameters.assembly.add(chunk.offset, chunk.values);
-    if (problem) return this.abandon('unusable parameters from the coordinator', { version: chunk.version, problem });
+    const outcome = this.storeParameters(joined, joined.coordinatorParameters, chunk);
+    if (outcome.kind === 'problem') return this.abandon('unusable parameters from the coordinator', { version: chunk.version, problem: outcome.problem });
+    // Only when a peer's newer version replaced it mid-way (a ring round of a later step).
+    if (outcome.kind === 'stale') this.deps.log.warn('parameters from the coordinator replaced by a newer version', { version: chunk.version, now: joined.parameters.version });
+  }
+
+  /** A parameter chunk of the previous worker's Pass stream `source`; null without a welcomed session. */
+  peerParameters(source: ParameterSource, chunk: ParameterChunk__Output): ReceiveOutcome | null {
+    const joined = joinedOf(this.current);
+    return joined ? this.storeParameters(joined, source, chunk) : null;
+  }
+
+  private storeParameters(joined: Joined, source: ParameterSource, chunk: ParameterChunk__Output): ReceiveOutcome {
+    const outcome = joined.parameters.receive(source, chunk);
+    if (outcome.kind !== 'stored') return outcome;
     joined.parameterBytes += chunk.values.byteLength;
-    if (parameters.assembly.complete && joined.heldVersion !== chunk.version) {
-      joined.heldVersion = chunk.version;
+    const complete = joined.parameters.completeVersion;
+    if (complete !== null && joined.heldVersion !== complete) {
+      joined.heldVersion = complete;
       this.deps.checkIn?.();
     }
+    return outcome;
+  }
+
+  /** The previous worker's running sum for a ring round: to that round, or kept until its task comes. */
+  peerSum(incoming: IncomingSum): void {
+    const joined = joinedOf(this.current);
+    if (!joined) return incoming.finish({ code: 'UNAVAILABLE', details: 'this worker is not in a session' });
+    if (joined.round?.matches(incoming.hello)) return joined.round.offerSum(incoming);
+    // One at most: the previous worker opens one per round, and a newer round's replaces an older one's.
+    joined.pendingSum?.finish({ code: 'ABORTED', details: 'a running sum of another ring round came' });
+    joined.pendingSum = incoming;
+  }
+
+  private startRound(joined: Joined, task: Task__Output): void {
+    const ring = task.ring!;
+    const current = joined.round;
+    if (current && current.ringId === ring.ringId && current.generation === task.generation) {
+      this.deps.log.warn('ring task repeated; ignored', { task: task.taskId, ring: ring.ringId });
+      return;
+    }
+    current?.drop(`a task of ring round ${ring.ringId} (generation ${task.generation}) came`);
+    const { dial } = this.deps;
+    if (!dial && ring.nextAddress !== '') {
+      // Only a worker set up without peers (no peer_address); the coordinator recomputes the round.
+      this.deps.log.warn('ring task for a worker that cannot reach peers; ignored', { task: task.taskId, ring: ring.ringId });
+      return;
+    }
+    const { workerId, session } = joined.identity;
+    const round = new RingRound({
+      task: { generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, parametersVersion: task.parametersVersion, ring },
+      workerId,
+      parameters: joined.parameters,
+      dial: dial ?? (() => {
+        throw new Error('this worker cannot reach peers');
+      }),
+      compute: () => this.computeTask(joined, task),
+      report: (result, chunks) =>
+        this.deps.link.reportStream({ workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: result.lossSum, count: result.count }, chunks),
+      log: this.deps.log,
+    });
+    joined.round = round;
+    const pending = joined.pendingSum;
+    joined.pendingSum = null;
+    if (pending && round.matches(pending.hello)) round.offerSum(pending);
+    else pending?.finish({ code: 'ABORTED', details: `running sum of ring round ${pending.hello.ringId}, this worker is in round ${ring.ringId}` });
+    void round.outcome.then((outcome) => {
+      if (joined.round === round) joined.round = null;
+      if (outcome.kind !== 'reported') return;
+      if (outcome.refused) {
+        this.deps.metrics?.resultRefused(outcome.refused.code);
+        this.deps.log.warn('result refused', { task: task.taskId, code: outcome.refused.code, details: outcome.refused.details });
+      } else this.deps.onAccepted();
+    });
+  }
+
+  /** Drops the ring round and refuses a running sum kept for a later one. */
+  private dropRing(joined: Joined | null, why: string): void {
+    if (!joined) return;
+    joined.round?.drop(why);
+    joined.round = null;
+    joined.pendingSum?.finish({ code: 'ABORTED', details: why });
+    joined.pendingSum = null;
   }
 
   private async runTask(joined: Joined, task: Task__Output): Promise<void> {
-    const { log, metrics } = this.deps;
+    const { log } = this.deps;
     if (!joined.firstTaskSeen) {
       joined.firstTaskSeen = true;
       log.info('first task of the session', { session: joined.identity.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
     }
-    const received = joined.parameters;
-    if (!received || received.version !== task.parametersVersion || !received.assembly.complete) {
-      return this.abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: received?.version ?? 0, values: received?.assembly.received ?? 0 });
-    }
     // As for shards: anything but PART_VALID reads as train.
+    const part = partFromWire(task.part) ?? 'train';
+    if (part === 'train' && task.ring) return this.startRound(joined, task);
+    if (part === 'train' && joined.round) this.dropRing(joined, 'a star task came');
+    const received = joined.parameters;
+    if (received.completeVersion === null || received.completeVersion !== task.parametersVersion) {
+      return this.abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: received.version ?? 0, values: received.received });
+    }
+    const out = this.computeTask(joined, task);
+    if (!out) return;
+    const { workerId, session } = joined.identity;
+    const refused = await this.deps.link.report(
+      { workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: out.lossSum, count: out.count },
+      out.gradSum,
+    );
+    if (refused) {
+      this.deps.metrics?.resultRefused(refused.code);
+      log.warn('result refused', { task: task.taskId, code: refused.code, details: refused.details });
+    } else this.deps.onAccepted();
+  }
+
+  /** Computes a task at the held parameters (its metrics recorded); null when it failed and the session was given up. */
+  private computeTask(joined: Joined, task: Task__Output): TaskOutput | null {
+    const { metrics } = this.deps;
     const part = partFromWire(task.part) ?? 'train';
     let out;
     const started = performance.now();
     try {
-      out = joined.compute({ part, parameters: received.assembly.destination, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, joined.shard);
+      out = joined.compute({ part, parameters: joined.parameters.values, rows: task.rows, positions: task.positions, flipMask: task.flipMask, dropoutSeed: task.dropoutSeed }, joined.shard);
     } catch (error) {
-      return this.abandon('task failed', { task: task.taskId, error: messageOf(error) });
+      this.abandon('task failed', { task: task.taskId, error: messageOf(error) });
+      return null;
     }
     metrics?.taskComputed({
       part,
@@ -314,15 +424,7 @@ export class WorkerSession {
     });
     joined.parameterBytes = 0;
     this.deps.checkIn?.();
-    const { workerId, session } = joined.identity;
-    const refused = await this.deps.link.report(
-      { workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: out.lossSum, count: out.count },
-      out.gradSum,
-    );
-    if (refused) {
-      metrics?.resultRefused(refused.code);
-      log.warn('result refused', { task: task.taskId, code: refused.code, details: refused.details });
-    } else this.deps.onAccepted();
+    return out;
   }
 
   /** Gives the session up: says why, and cancels the stream. */
@@ -330,6 +432,7 @@ export class WorkerSession {
     if (this.current.name === 'ended' || this.current.name === 'abandoned') return;
     this.deps.log.error(why, fields);
     this.stopHeartbeats();
+    this.dropRing(joinedOf(this.current), `the session was given up: ${why}`);
     this.current = { name: 'abandoned', welcomed: this.welcomed() };
     this.deps.link.cancel();
   }
@@ -349,6 +452,7 @@ export class WorkerSession {
   private end(end: SessionEnd): void {
     if (this.current.name === 'ended') return;
     this.stopHeartbeats();
+    this.dropRing(joinedOf(this.current), `the session ended (${end.kind})`);
     this.current = { name: 'ended', end };
     this.resolveEnd(end);
   }

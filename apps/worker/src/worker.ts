@@ -18,17 +18,25 @@
  * vector of this session. The coordinator sends a new version with the first
  * task that uses it, so between tasks the newest version the worker was sent
  * is the current one as far as anyone can tell it.
+ *
+ * Ring steps: with `peers.serve`, the worker serves the Peer service from
+ * run() until it resolves, hands what peers pass to its current session, and
+ * gives the coordinator the address to dial in every JoinRequest.
  */
 import * as grpc from '@grpc/grpc-js';
 import { type NetSpec, inferShapes } from '@kfkd/model';
 import { type CoordinatorClient, MESSAGE_SIZE_OPTIONS, PROTOCOL_VERSION, type ReportPart, kfkdProto, tensorChunks, tokenMetadata } from '@kfkd/proto';
 import { type Logger, writeInOrder } from '@kfkd/runtime';
+import { callError } from './call-error.ts';
 import type { TaskCompute } from './compute.ts';
-import { WorkerRefusedError } from './errors.ts';
+import { WorkerConfigError, WorkerRefusedError } from './errors.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { type HostPort, advertisedPeerAddress, parseHostPort } from './peer-address.ts';
+import { PeerLink } from './peer-link.ts';
+import { PeerService, servePeers } from './peer-service.ts';
 import { Backoff } from './reconnect.ts';
 import { decideOnSessionEnd } from './session-end.ts';
-import { type CallError, type SessionEnd, type SessionLink, WorkerSession } from './session.ts';
+import { type SessionEnd, type SessionLink, WorkerSession } from './session.ts';
 
 export type WorkerState = 'created' | 'connecting' | 'joined' | 'backing-off' | 'stopped' | 'failed';
 
@@ -47,6 +55,21 @@ export interface WorkerConfig {
   readonly metrics?: WorkerMetrics;
   /** Called when the worker makes progress or its readiness may have changed (each task, each parameter version, each transition): the liveness heartbeat. */
   readonly checkIn?: () => void;
+  /** Ring steps (peer-credentials.ts makes the credentials); unset: star steps only, and ring tasks are dropped. */
+  readonly peers?: PeerConfig;
+}
+
+export interface PeerConfig {
+  /** Dials the next worker of a ring. */
+  readonly client: grpc.ChannelCredentials;
+  /** Serving the Peer service; null: not served (no peer_address is given, so the coordinator puts this worker in star steps only). */
+  readonly serve: {
+    /** HOST:PORT to listen at (port 0: any free one). */
+    readonly listen: string;
+    readonly credentials: grpc.ServerCredentials;
+    /** HOST[:PORT] peers dial; null: see advertisedPeerAddress(). */
+    readonly advertise: string | null;
+  } | null;
 }
 
 /** The worker's channel options (exported for bench sync's grpc-js floor, which must use the same). */
@@ -74,6 +97,9 @@ export class Worker {
   private wake: (() => void) | null = null;
   private readonly computes = new Map<string, { compute: TaskCompute; spec: NetSpec }>();
   private accepted = 0;
+  private peerLink: PeerLink | null = null;
+  private peerServer: grpc.Server | null = null;
+  private peerServing: { readonly listenHost: string; readonly port: number; readonly advertise: HostPort | null } | null = null;
 
   constructor(private readonly config: WorkerConfig) {
     this.backoff = config.backoff ?? new Backoff();
@@ -98,7 +124,10 @@ export class Worker {
     if (this.currentState !== 'created') throw new Error(`run() called in state ${this.currentState}`);
     const Client = kfkdProto().kfkd.v1.Coordinator;
     const client = new Client(this.config.coordinator, this.config.credentials, WORKER_CHANNEL_OPTIONS) as CoordinatorClient;
+    const { peers } = this.config;
+    this.peerLink = peers ? new PeerLink({ credentials: peers.client, token: this.config.token, channelOptions: WORKER_CHANNEL_OPTIONS }) : null;
     try {
+      if (peers?.serve) await this.servePeers(peers.serve);
       for (;;) {
         if (this.stopping) return this.finish('stopped');
         this.transition('connecting');
@@ -130,6 +159,40 @@ export class Worker {
       }
     } finally {
       client.close();
+      this.peerLink?.close();
+      this.peerServer?.forceShutdown();
+      this.peerServer = null;
+    }
+  }
+
+  /** The port the Peer service is bound to, once run() serves it. */
+  get peerPort(): number | null {
+    return this.peerServing?.port ?? null;
+  }
+
+  private async servePeers(serve: NonNullable<PeerConfig['serve']>): Promise<void> {
+    const listen = parseHostPort(serve.listen);
+    if (!listen || listen.port === null) throw new WorkerConfigError(`the peer listen address must be HOST:PORT, got '${serve.listen}'`);
+    const advertise = serve.advertise === null ? null : parseHostPort(serve.advertise);
+    if (serve.advertise !== null && !advertise) throw new WorkerConfigError(`the peer advertised address must be HOST[:PORT], got '${serve.advertise}'`);
+    const service = new PeerService({ token: this.config.token, intake: () => this.session, log: this.config.log });
+    const { server, port } = await servePeers(serve.listen, serve.credentials, service).catch((error: unknown) => {
+      throw new WorkerConfigError(`cannot serve ring peers at ${serve.listen}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.peerServer = server;
+    this.peerServing = { listenHost: listen.host, port, advertise };
+    this.config.log.info('serving ring peers', { listen: serve.listen, port });
+  }
+
+  /** What the coordinator is told to give the worker before this one; '' without peer serving, or when it cannot be found (star steps only then). */
+  private async peerAddress(): Promise<string> {
+    const serving = this.peerServing;
+    if (!serving) return '';
+    try {
+      return await advertisedPeerAddress({ advertise: serving.advertise, listenHost: serving.listenHost, boundPort: serving.port, coordinator: parseHostPort(this.config.coordinator) ?? { host: this.config.coordinator, port: null } });
+    } catch (error) {
+      this.config.log.warn('no peer address to advertise: star steps only in this session', { error: error instanceof Error ? error.message : String(error) });
+      return '';
     }
   }
 
@@ -144,9 +207,11 @@ export class Worker {
   /** One Join stream, handed to a WorkerSession (session.ts): the stream's commands and end go in, its reports and heartbeats come out. */
   private async runSession(client: CoordinatorClient): Promise<SessionEnd> {
     const { config } = this;
-    const call = client.join({ protocolVersion: PROTOCOL_VERSION, workerId: config.id, backend: config.backend.name, device: config.backend.device }, tokenMetadata(config.token));
+    const peerAddress = await this.peerAddress();
+    const call = client.join({ protocolVersion: PROTOCOL_VERSION, workerId: config.id, backend: config.backend.name, device: config.backend.device, peerAddress }, tokenMetadata(config.token));
     const session = new WorkerSession({
       link: grpcLink(client, config.token, () => call.cancel()),
+      dial: this.peerLink?.dial,
       computeFor: (specJson) => this.computeFor(specJson),
       log: config.log,
       metrics: config.metrics,
@@ -205,14 +270,25 @@ function grpcLink(client: CoordinatorClient, token: string, cancel: () => void):
           if (!report.destroyed) report.end();
         });
       }),
+    reportStream: (result, chunks) =>
+      new Promise((resolve) => {
+        const report = client.report(tokenMetadata(token), (error) => resolve(error ? callError(error) : null));
+        void (async () => {
+          await writeInOrder(report, [{ result }]);
+          for await (const chunk of chunks) {
+            if (report.destroyed) return;
+            await writeInOrder(report, [{ gradient: chunk }]);
+          }
+          if (!report.destroyed) report.end();
+        })().catch(() => {
+          // The sum broke off: the coordinator must not take a partial gradient.
+          report.cancel();
+        });
+      }),
     heartbeat: (session) =>
       new Promise((resolve) => {
         client.heartbeat(session, tokenMetadata(token), { deadline: Date.now() + 10_000 }, (error) => resolve(error ? callError(error) : null));
       }),
     cancel,
   };
-}
-
-function callError(error: grpc.ServiceError): CallError {
-  return { code: grpc.status[error.code] ?? String(error.code), details: error.details };
 }

@@ -1,0 +1,151 @@
+/**
+ * The server side of the Peer service: what the previous worker of a ring
+ * Passes to this one. Every call must carry the worker token (else
+ * UNAUTHENTICATED, before anything else is looked at) and, over TLS, a
+ * worker's certificate (the role in its subject; the TLS layer has checked
+ * it chains to the cluster's CA). A stream's PeerHello is followed by
+ * parameter chunks, taken into the session's ParameterStore as they come,
+ * or by a running sum, handed to the session's ring round, which reads it
+ * chunk by chunk (unread chunks stay in the HTTP/2 window: the previous
+ * worker waits) and ends the call when it is done with it.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AUTHORIZATION_KEY, type GradientChunk__Output, MESSAGE_SIZE_OPTIONS, type ParameterChunk__Output, type PeerHello__Output, type PeerPart__Output, type PeerReply, type RingSum__Output, kfkdProto } from '@kfkd/proto';
+import type { Logger } from '@kfkd/runtime';
+import { serviceError } from './call-error.ts';
+import type { ParameterSource, ReceiveOutcome } from './parameter-store.ts';
+import type { IncomingSum } from './ring-round.ts';
+import type { CallError } from './session.ts';
+
+/** What takes a Pass stream's contents: the worker's current session (WorkerSession). */
+export interface PeerIntake {
+  /** null: no session to take it. */
+  peerParameters(source: ParameterSource, chunk: ParameterChunk__Output): ReceiveOutcome | null;
+  peerSum(incoming: IncomingSum): void;
+}
+
+export interface PeerServiceConfig {
+  readonly token: string;
+  /** The session that takes what peers pass, if any now. */
+  readonly intake: () => PeerIntake | null;
+  readonly log: Logger;
+}
+
+/** The role a kfkd certificate names (certs.ts puts it in the subject's OU). */
+export const WORKER_ROLE = 'worker';
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class PeerService {
+  private readonly expected: Buffer;
+
+  constructor(private readonly config: PeerServiceConfig) {
+    this.expected = sha256(`Bearer ${config.token}`);
+  }
+
+  addToServer(server: grpc.Server): void {
+    server.addService(kfkdProto().kfkd.v1.Peer.service, { Pass: (call: grpc.ServerReadableStream<PeerPart__Output, PeerReply>, callback: grpc.sendUnaryData<PeerReply>) => void this.pass(call, callback) });
+  }
+
+  private async pass(call: grpc.ServerReadableStream<PeerPart__Output, PeerReply>, callback: grpc.sendUnaryData<PeerReply>): Promise<void> {
+    let answered = false;
+    const answer = (error: CallError | null): void => {
+      if (answered) return;
+      answered = true;
+      if (error) callback(serviceError(error));
+      else callback(null, {});
+    };
+    if (!this.tokenAccepted(call.metadata)) return answer({ code: 'UNAUTHENTICATED', details: 'missing or wrong worker token' });
+    const role = certificateRole(call);
+    if (role !== null && role !== WORKER_ROLE) return answer({ code: 'PERMISSION_DENIED', details: `a certificate of role '${role}' may not pass to a worker` });
+    const parts = call[Symbol.asyncIterator]() as AsyncIterator<PeerPart__Output>;
+    try {
+      const first = await parts.next();
+      if (first.done || first.value.part !== 'hello') return answer({ code: 'INVALID_ARGUMENT', details: 'a Pass stream starts with a PeerHello' });
+      const hello = first.value.hello!;
+      const second = await parts.next();
+      if (second.done) return answer(null);
+      if (second.value.part === 'parameters') return answer(await this.takeParameters(second.value.parameters!, parts));
+      if (second.value.part === 'sum') return this.takeSum(hello, second.value.sum!, parts, answer);
+      answer({ code: 'INVALID_ARGUMENT', details: `a PeerHello followed by ${second.value.part ?? 'nothing'}` });
+    } catch (error) {
+      // The caller's stream broke (it cancelled, or the connection went): nobody reads the answer.
+      this.config.log.debug('peer stream broke', { error: messageOf(error) });
+      answer({ code: 'CANCELLED', details: messageOf(error) });
+    }
+  }
+
+  /** Parameter chunks, stored as they come; the stream's answer. */
+  private async takeParameters(first: ParameterChunk__Output, parts: AsyncIterator<PeerPart__Output>): Promise<CallError | null> {
+    const source: ParameterSource = { transfer: null, fromPeer: true };
+    let chunk = first;
+    for (;;) {
+      const outcome = this.config.intake()?.peerParameters(source, chunk) ?? null;
+      if (!outcome) return { code: 'UNAVAILABLE', details: 'this worker is not in a session' };
+      if (outcome.kind === 'problem') return { code: 'INVALID_ARGUMENT', details: outcome.problem };
+      if (outcome.kind === 'stale') return { code: 'ABORTED', details: `parameters of version ${chunk.version} replaced by a newer version` };
+      const next = await parts.next();
+      if (next.done) return null;
+      if (next.value.part !== 'parameters') return { code: 'INVALID_ARGUMENT', details: `${next.value.part ?? 'nothing'} among parameter chunks` };
+      chunk = next.value.parameters!;
+    }
+  }
+
+  /** A running sum: handed to the session, which reads its chunks and answers the call. */
+  private takeSum(hello: PeerHello__Output, sum: RingSum__Output, parts: AsyncIterator<PeerPart__Output>, answer: (error: CallError | null) => void): void {
+    const intake = this.config.intake();
+    if (!intake) return answer({ code: 'UNAVAILABLE', details: 'this worker is not in a session' });
+    let abort!: (error: Error) => void;
+    // Settles a read still waiting when the round finishes the call (the caller's stream may never end).
+    const finished = new Promise<never>((_, reject) => (abort = reject));
+    finished.catch(() => {});
+    const chunks: AsyncIterator<GradientChunk__Output> = {
+      next: async () => {
+        const next = await Promise.race([parts.next(), finished]);
+        if (next.done) return { done: true, value: undefined };
+        if (next.value.part !== 'gradient') throw new Error(`${next.value.part ?? 'nothing'} among running sum chunks`);
+        return { done: false, value: next.value.gradient! };
+      },
+    };
+    intake.peerSum({
+      hello,
+      sum,
+      chunks,
+      finish: (error) => {
+        answer(error);
+        if (error) abort(new Error(`${error.code}: ${error.details}`));
+      },
+    });
+  }
+
+  private tokenAccepted(metadata: grpc.Metadata): boolean {
+    const [value] = metadata.get(AUTHORIZATION_KEY);
+    return typeof value === 'string' && timingSafeEqual(sha256(value), this.expected);
+  }
+}
+
+/** The role in the caller's certificate (its subject's OU); null over plaintext. */
+function certificateRole(call: grpc.ServerReadableStream<PeerPart__Output, PeerReply>): string | null {
+  const certificate = call.getAuthContext().sslPeerCertificate;
+  if (!certificate) return null;
+  const unit = certificate.subject?.OU;
+  return (Array.isArray(unit) ? unit[0] : unit) ?? '';
+}
+
+/** A Peer server's options: messages as large as the coordinator's, and a window a whole chunk run fits in. */
+export const PEER_SERVER_OPTIONS: grpc.ServerOptions = {
+  ...MESSAGE_SIZE_OPTIONS,
+  // As the worker's channel to the coordinator: no WINDOW_UPDATE round trip per 64 KiB of a parameter vector or running sum.
+  'grpc-node.flow_control_window': 64 * 1024 * 1024,
+};
+
+/** Serves `service` at `listen` (HOST:PORT; port 0: any free one); resolves with the server and its port. */
+export async function servePeers(listen: string, credentials: grpc.ServerCredentials, service: PeerService): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server(PEER_SERVER_OPTIONS);
+  service.addToServer(server);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync(listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))));
+  return { server, port };
+}

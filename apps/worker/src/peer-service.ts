@@ -61,7 +61,7 @@ export class PeerService {
     if (!this.tokenAccepted(call.metadata)) return answer({ code: 'UNAUTHENTICATED', details: 'missing or wrong worker token' });
     const role = certificateRole(call);
     if (role !== null && role !== WORKER_ROLE) return answer({ code: 'PERMISSION_DENIED', details: `a certificate of role '${role}' may not pass to a worker` });
-    const parts = call[Symbol.asyncIterator]() as AsyncIterator<PeerPart__Output>;
+    const parts = partsOf(call);
     try {
       const first = await parts.next();
       if (first.done || first.value.part !== 'hello') return answer({ code: 'INVALID_ARGUMENT', details: 'a Pass stream starts with a PeerHello' });
@@ -125,6 +125,17 @@ export class PeerService {
     const [value] = metadata.get(AUTHORIZATION_KEY);
     return typeof value === 'string' && timingSafeEqual(sha256(value), this.expected);
   }
+}
+
+/**
+ * The call's parts, in order. A read rejects when the caller cancels: grpc-js
+ * then only emits 'cancelled', and a read of the stream would wait forever.
+ */
+function partsOf(call: grpc.ServerReadableStream<PeerPart__Output, PeerReply>): AsyncIterator<PeerPart__Output> {
+  const parts = call[Symbol.asyncIterator]() as AsyncIterator<PeerPart__Output>;
+  const cancelled = new Promise<never>((_, reject) => call.once('cancelled', () => reject(new Error('the previous worker cancelled its stream'))));
+  cancelled.catch(() => {});
+  return { next: () => Promise.race([parts.next(), cancelled]) };
 }
 
 /** The role in the caller's certificate (its subject's OU); null over plaintext. */

@@ -304,7 +304,18 @@ export class RingRound {
 
   /** The last worker: the coordinator gets the ring's sum as this task's result. */
   private async reportRing(result: RingResult, chunks: AsyncIterable<TensorChunk>): Promise<RoundOutcome> {
-    const refused = await this.deps.report(result, chunks);
+    // The report cancels itself when the chunks break off; the round then fails for that reason, not for the cancel.
+    let broken: unknown = null;
+    const watched = (async function* () {
+      try {
+        yield* chunks;
+      } catch (error) {
+        broken = error;
+        throw error;
+      }
+    })();
+    const refused = await this.deps.report(result, watched);
+    if (broken !== null) throw broken;
     this.checkDropped();
     return { kind: 'reported', refused };
   }

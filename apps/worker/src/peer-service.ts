@@ -22,6 +22,8 @@ import type { CallError } from './session.ts';
 export interface PeerIntake {
   /** null: no session to take it. */
   peerParameters(source: ParameterSource, chunk: ParameterChunk__Output): ReceiveOutcome | null;
+  /** The parameter stream `source` broke off before it ended. */
+  peerParametersBroke(source: ParameterSource, why: string): void;
   peerSum(incoming: IncomingSum): void;
 }
 
@@ -87,7 +89,13 @@ export class PeerService {
       if (!outcome) return { code: 'UNAVAILABLE', details: 'this worker is not in a session' };
       if (outcome.kind === 'problem') return { code: 'INVALID_ARGUMENT', details: outcome.problem };
       if (outcome.kind === 'stale') return { code: 'ABORTED', details: `parameters of version ${chunk.version} replaced by a newer version` };
-      const next = await parts.next();
+      let next;
+      try {
+        next = await parts.next();
+      } catch (error) {
+        this.config.intake()?.peerParametersBroke(source, messageOf(error));
+        throw error;
+      }
       if (next.done) return null;
       if (next.value.part !== 'parameters') return { code: 'INVALID_ARGUMENT', details: `${next.value.part ?? 'nothing'} among parameter chunks` };
       chunk = next.value.parameters!;

@@ -96,10 +96,14 @@ async function takeInMemory(session: WorkerSession, parts: AsyncIterator<PeerPar
     return session.peerSum(incoming);
   }
   const source = { transfer: null, fromPeer: true };
-  for (let part: IteratorResult<PeerPart__Output> = second; !part.done; part = await parts.next()) {
-    if (!part.value.parameters) throw new Error(`not parameters: ${JSON.stringify(part.value)}`);
-    const outcome = session.peerParameters(source, part.value.parameters);
-    if (outcome?.kind !== 'stored') return answer({ code: 'INVALID_ARGUMENT', details: JSON.stringify(outcome) });
+  try {
+    for (let part: IteratorResult<PeerPart__Output> = second; !part.done; part = await parts.next()) {
+      const outcome = session.peerParameters(source, part.value.parameters!);
+      if (outcome?.kind !== 'stored') return answer({ code: 'INVALID_ARGUMENT', details: JSON.stringify(outcome) });
+    }
+  } catch (error) {
+    session.peerParametersBroke(source, (error as Error).message);
+    throw error;
   }
   answer(null);
 }
@@ -385,6 +389,22 @@ describe('a ring round', { timeout: 30_000 }, () => {
     ring.probes[1].pass.answer({ code: 'UNAVAILABLE', details: 'x is gone' });
     await until(() => a.log.lines.some((l) => l.startsWith('ring round dropped')), 'the drop');
     expect(a.log.lines).toContain('ring round dropped {"ring":9,"generation":1,"task":30,"why":"the next worker (x) did not take the running sum: UNAVAILABLE x is gone"}');
+  });
+
+  it('drops the round when the parameters from its upstream break off', async () => {
+    const ring = new MemoryRing();
+    const b = ring.add('b', 18, 1);
+    b.session.receive(ringTask(11, 5, { ringId: 2, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
+    const upstream = memoryPass();
+    void serveInMemory(b.session, upstream.parts, upstream.answer);
+    upstream.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 2 } });
+    upstream.outgoing.write({ parameters: parameterCommands(5)[0].parameters! });
+    // Taken into the store, then the stream breaks off.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    upstream.outgoing.cancel();
+    await until(() => b.log.lines.some((l) => l.startsWith('ring round dropped')), 'the drop');
+    expect(b.log.lines).toContain('ring round dropped {"ring":2,"generation":1,"task":11,"why":"the parameters from the previous worker broke off: Premature close"}');
+    expect(b.computedAt).toEqual([]);
   });
 
   it('drops a round whose parameters are replaced by another version before they were forwarded', async () => {

@@ -172,6 +172,12 @@ export class RingRound {
     void this.relayWhenReady();
   }
 
+  /** The previous worker's parameter stream of `version` broke off: unless they are complete already, the round cannot go on. */
+  parametersBroke(version: number, why: string): void {
+    const { parameters, task } = this.deps;
+    if (version === task.parametersVersion && parameters.completeVersion !== version) this.drop(`the parameters from the previous worker broke off: ${why}`);
+  }
+
   /** Gives the round up: cancels its streams, refuses its upstream, says why once. */
   drop(why: string): void {
     if (this.dropped !== null || this.over) return;

@@ -119,6 +119,8 @@ interface RingWorker {
   /** Parameters each compute ran at. */
   readonly computedAt: Float32Array[];
   readonly reports: { result: TaskResult; gradient: Float32Array }[];
+  /** Star results, sent whole. */
+  readonly starReports: TaskResult[];
   /** The Pass streams it opened, by address. */
   readonly dials: { address: string; pass: ReturnType<typeof memoryPass> }[];
   cancels: number;
@@ -132,10 +134,13 @@ class MemoryRing {
 
   add(id: string, seed: number, count: number): RingWorker {
     const log = memoryLogger();
-    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], dials: [], cancels: 0, session: null! };
+    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], starReports: [], dials: [], cancels: 0, session: null! };
     (worker as { session: WorkerSession }).session = new WorkerSession({
       link: {
-        report: () => Promise.reject(new Error('no star results in a ring round')),
+        report: async (result) => {
+          worker.starReports.push(result);
+          return null;
+        },
         reportStream: async (result, chunks) => {
           const summed = new Float32Array(P);
           for await (const chunk of chunks) new Uint8Array(summed.buffer, chunk.offset * 4, chunk.values.byteLength).set(chunk.values);
@@ -351,6 +356,18 @@ describe('a ring round', { timeout: 30_000 }, () => {
     await until(() => b.reports.length === 1, 'the new round\'s report');
     expect(b.reports[0].result.taskId).toBe(21);
     expect(firstDifference(b.reports[0].gradient, sequentialSum([gradient(12), b.gradient]))).toBe(-1);
+  });
+
+  it('drops the round when a star task comes, and computes and reports the star task as before', async () => {
+    const ring = new MemoryRing();
+    const b = ring.add('b', 19, 1);
+    for (const command of parameterCommands(1)) b.session.receive(command);
+    b.session.receive(ringTask(11, 1, { ringId: 3, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
+    b.session.receive(ringTask(12, 1, null));
+    await b.session.settled();
+    expect(b.log.lines).toContain('ring round dropped {"ring":3,"generation":1,"task":11,"why":"a star task came"}');
+    expect(b.starReports.map((r) => [r.taskId, r.count])).toEqual([[12, 1]]);
+    expect(b.reports).toEqual([]);
   });
 
   it('refuses a running sum kept for a round whose task never comes', async () => {

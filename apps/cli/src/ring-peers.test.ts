@@ -62,6 +62,8 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
 class FakeCoordinator {
   readonly joins = new Map<string, { request: JoinRequest__Output; call: grpc.ServerWritableStream<JoinRequest__Output, Command> }>();
   readonly reports: { result: TaskResult__Output; gradient: Float32Array }[] = [];
+  /** Report calls that ended without a whole gradient (cancelled by the worker), by the result they began with. */
+  readonly brokenReports: (TaskResult__Output | null)[] = [];
   private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20 });
   port = 0;
 
@@ -71,12 +73,18 @@ class FakeCoordinator {
       Report: (call: grpc.ServerReadableStream<ReportPart__Output, object>, callback) => {
         let result: TaskResult__Output | null = null;
         const summed = new Float32Array(P);
+        let values = 0;
         call.on('data', (part: ReportPart__Output) => {
           if (part.result) result = part.result;
-          if (part.gradient) new Uint8Array(summed.buffer, part.gradient.offset * 4, part.gradient.values.byteLength).set(part.gradient.values);
+          if (part.gradient) {
+            new Uint8Array(summed.buffer, part.gradient.offset * 4, part.gradient.values.byteLength).set(part.gradient.values);
+            values += part.gradient.values.byteLength / 4;
+          }
         });
+        // As the coordinator does, a result counts only with its whole gradient (a cancelled call ends early).
         call.on('end', () => {
-          this.reports.push({ result: result!, gradient: summed });
+          if (values === P) this.reports.push({ result: result!, gradient: summed });
+          else this.brokenReports.push(result);
           callback(null, {});
         });
       },
@@ -188,6 +196,7 @@ describe.each([
         expect(firstDifference(at[0], parameters)).toBe(-1);
       }
       for (const log of logs) expect(log.lines.filter((l) => /dropped|refused|error/i.test(l))).toEqual([]);
+      logs.forEach((log) => log.lines.splice(0));
 
       // The worker token is required, before anything else.
       const client = new (kfkdProto().kfkd.v1.Peer)(peerAddresses[1], peerCredentials(secure ? tls : null).client) as PeerClient;
@@ -200,6 +209,36 @@ describe.each([
       expect((await pass(tokenMetadata('wrong')))?.code).toBe(grpc.status.UNAUTHENTICATED);
       expect((await pass(new grpc.Metadata()))?.code).toBe(grpc.status.UNAUTHENTICATED);
       expect(await pass(tokenMetadata(TOKEN))).toBeNull();
+
+      // A running sum that breaks off: the last worker cancels its Report, which the coordinator never takes.
+      coordinator.send('w2', {
+        task: {
+          generation: 1,
+          taskId: 50,
+          part: 'PART_TRAIN',
+          epoch: 1,
+          step: 1,
+          parametersVersion: 3,
+          rows: [],
+          positions: [],
+          flipMask: Buffer.alloc(0),
+          dropoutSeed: 1,
+          ring: { ringId: 2, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 8 },
+        },
+      });
+      const last = new (kfkdProto().kfkd.v1.Peer)(peerAddresses[2], peerCredentials(secure ? tls : null).client) as PeerClient;
+      const upstream = last.pass(tokenMetadata(TOKEN), () => {});
+      upstream.write({ hello: { workerId: 'w1', generation: 1, ringId: 2 } });
+      upstream.write({ sum: { position: 0, epoch: 1, step: 1, lossSum: 1, count: 4 } });
+      upstream.write({ gradient: tensorChunks(gradients[1])[0] });
+      // w2 has computed, taken the first chunk and begun its Report.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      upstream.cancel();
+      await until(() => coordinator.brokenReports.length === 1, 'the broken report');
+      expect(coordinator.brokenReports[0]).toMatchObject({ workerId: 'w2', taskId: 50, count: 8, lossSum: 1 + 2.5 });
+      expect(coordinator.reports).toHaveLength(1);
+      expect(logs[2].lines.filter((l) => l.startsWith('ring round dropped'))).toHaveLength(1);
+      last.close();
       client.close();
 
       if (secure) {

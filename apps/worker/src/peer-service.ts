@@ -22,6 +22,8 @@ import type { CallError } from './session.ts';
 export interface PeerIntake {
   /** null: no session to take it. */
   peerParameters(source: ParameterSource, chunk: ParameterChunk__Output): ReceiveOutcome | null;
+  /** The parameter stream `source` broke off before it ended. */
+  peerParametersBroke(source: ParameterSource, why: string): void;
   peerSum(incoming: IncomingSum): void;
 }
 
@@ -61,7 +63,7 @@ export class PeerService {
     if (!this.tokenAccepted(call.metadata)) return answer({ code: 'UNAUTHENTICATED', details: 'missing or wrong worker token' });
     const role = certificateRole(call);
     if (role !== null && role !== WORKER_ROLE) return answer({ code: 'PERMISSION_DENIED', details: `a certificate of role '${role}' may not pass to a worker` });
-    const parts = call[Symbol.asyncIterator]() as AsyncIterator<PeerPart__Output>;
+    const parts = partsOf(call);
     try {
       const first = await parts.next();
       if (first.done || first.value.part !== 'hello') return answer({ code: 'INVALID_ARGUMENT', details: 'a Pass stream starts with a PeerHello' });
@@ -87,7 +89,13 @@ export class PeerService {
       if (!outcome) return { code: 'UNAVAILABLE', details: 'this worker is not in a session' };
       if (outcome.kind === 'problem') return { code: 'INVALID_ARGUMENT', details: outcome.problem };
       if (outcome.kind === 'stale') return { code: 'ABORTED', details: `parameters of version ${chunk.version} replaced by a newer version` };
-      const next = await parts.next();
+      let next;
+      try {
+        next = await parts.next();
+      } catch (error) {
+        this.config.intake()?.peerParametersBroke(source, messageOf(error));
+        throw error;
+      }
       if (next.done) return null;
       if (next.value.part !== 'parameters') return { code: 'INVALID_ARGUMENT', details: `${next.value.part ?? 'nothing'} among parameter chunks` };
       chunk = next.value.parameters!;
@@ -125,6 +133,17 @@ export class PeerService {
     const [value] = metadata.get(AUTHORIZATION_KEY);
     return typeof value === 'string' && timingSafeEqual(sha256(value), this.expected);
   }
+}
+
+/**
+ * The call's parts, in order. A read rejects when the caller cancels: grpc-js
+ * then only emits 'cancelled', and a read of the stream would wait forever.
+ */
+function partsOf(call: grpc.ServerReadableStream<PeerPart__Output, PeerReply>): AsyncIterator<PeerPart__Output> {
+  const parts = call[Symbol.asyncIterator]() as AsyncIterator<PeerPart__Output>;
+  const cancelled = new Promise<never>((_, reject) => call.once('cancelled', () => reject(new Error('the previous worker cancelled its stream'))));
+  cancelled.catch(() => {});
+  return { next: () => Promise.race([parts.next(), cancelled]) };
 }
 
 /** The role in the caller's certificate (its subject's OU); null over plaintext. */

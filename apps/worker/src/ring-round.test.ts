@@ -96,10 +96,14 @@ async function takeInMemory(session: WorkerSession, parts: AsyncIterator<PeerPar
     return session.peerSum(incoming);
   }
   const source = { transfer: null, fromPeer: true };
-  for (let part: IteratorResult<PeerPart__Output> = second; !part.done; part = await parts.next()) {
-    if (!part.value.parameters) throw new Error(`not parameters: ${JSON.stringify(part.value)}`);
-    const outcome = session.peerParameters(source, part.value.parameters);
-    if (outcome?.kind !== 'stored') return answer({ code: 'INVALID_ARGUMENT', details: JSON.stringify(outcome) });
+  try {
+    for (let part: IteratorResult<PeerPart__Output> = second; !part.done; part = await parts.next()) {
+      const outcome = session.peerParameters(source, part.value.parameters!);
+      if (outcome?.kind !== 'stored') return answer({ code: 'INVALID_ARGUMENT', details: JSON.stringify(outcome) });
+    }
+  } catch (error) {
+    session.peerParametersBroke(source, (error as Error).message);
+    throw error;
   }
   answer(null);
 }
@@ -115,6 +119,8 @@ interface RingWorker {
   /** Parameters each compute ran at. */
   readonly computedAt: Float32Array[];
   readonly reports: { result: TaskResult; gradient: Float32Array }[];
+  /** Star results, sent whole. */
+  readonly starReports: TaskResult[];
   /** The Pass streams it opened, by address. */
   readonly dials: { address: string; pass: ReturnType<typeof memoryPass> }[];
   cancels: number;
@@ -128,10 +134,13 @@ class MemoryRing {
 
   add(id: string, seed: number, count: number): RingWorker {
     const log = memoryLogger();
-    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], dials: [], cancels: 0, session: null! };
+    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], starReports: [], dials: [], cancels: 0, session: null! };
     (worker as { session: WorkerSession }).session = new WorkerSession({
       link: {
-        report: () => Promise.reject(new Error('no star results in a ring round')),
+        report: async (result) => {
+          worker.starReports.push(result);
+          return null;
+        },
         reportStream: async (result, chunks) => {
           const summed = new Float32Array(P);
           for await (const chunk of chunks) new Uint8Array(summed.buffer, chunk.offset * 4, chunk.values.byteLength).set(chunk.values);
@@ -349,6 +358,18 @@ describe('a ring round', { timeout: 30_000 }, () => {
     expect(firstDifference(b.reports[0].gradient, sequentialSum([gradient(12), b.gradient]))).toBe(-1);
   });
 
+  it('drops the round when a star task comes, and computes and reports the star task as before', async () => {
+    const ring = new MemoryRing();
+    const b = ring.add('b', 19, 1);
+    for (const command of parameterCommands(1)) b.session.receive(command);
+    b.session.receive(ringTask(11, 1, { ringId: 3, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
+    b.session.receive(ringTask(12, 1, null));
+    await b.session.settled();
+    expect(b.log.lines).toContain('ring round dropped {"ring":3,"generation":1,"task":11,"why":"a star task came"}');
+    expect(b.starReports.map((r) => [r.taskId, r.count])).toEqual([[12, 1]]);
+    expect(b.reports).toEqual([]);
+  });
+
   it('refuses a running sum kept for a round whose task never comes', async () => {
     const ring = new MemoryRing();
     const b = ring.add('b', 13, 1);
@@ -385,6 +406,22 @@ describe('a ring round', { timeout: 30_000 }, () => {
     ring.probes[1].pass.answer({ code: 'UNAVAILABLE', details: 'x is gone' });
     await until(() => a.log.lines.some((l) => l.startsWith('ring round dropped')), 'the drop');
     expect(a.log.lines).toContain('ring round dropped {"ring":9,"generation":1,"task":30,"why":"the next worker (x) did not take the running sum: UNAVAILABLE x is gone"}');
+  });
+
+  it('drops the round when the parameters from its upstream break off', async () => {
+    const ring = new MemoryRing();
+    const b = ring.add('b', 18, 1);
+    b.session.receive(ringTask(11, 5, { ringId: 2, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
+    const upstream = memoryPass();
+    void serveInMemory(b.session, upstream.parts, upstream.answer);
+    upstream.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 2 } });
+    upstream.outgoing.write({ parameters: parameterCommands(5)[0].parameters! });
+    // Taken into the store, then the stream breaks off.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    upstream.outgoing.cancel();
+    await until(() => b.log.lines.some((l) => l.startsWith('ring round dropped')), 'the drop');
+    expect(b.log.lines).toContain('ring round dropped {"ring":2,"generation":1,"task":11,"why":"the parameters from the previous worker broke off: Premature close"}');
+    expect(b.computedAt).toEqual([]);
   });
 
   it('drops a round whose parameters are replaced by another version before they were forwarded', async () => {

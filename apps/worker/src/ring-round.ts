@@ -172,6 +172,12 @@ export class RingRound {
     void this.relayWhenReady();
   }
 
+  /** The previous worker's parameter stream of `version` broke off: unless they are complete already, the round cannot go on. */
+  parametersBroke(version: number, why: string): void {
+    const { parameters, task } = this.deps;
+    if (version === task.parametersVersion && parameters.completeVersion !== version) this.drop(`the parameters from the previous worker broke off: ${why}`);
+  }
+
   /** Gives the round up: cancels its streams, refuses its upstream, says why once. */
   drop(why: string): void {
     if (this.dropped !== null || this.over) return;
@@ -304,7 +310,18 @@ export class RingRound {
 
   /** The last worker: the coordinator gets the ring's sum as this task's result. */
   private async reportRing(result: RingResult, chunks: AsyncIterable<TensorChunk>): Promise<RoundOutcome> {
-    const refused = await this.deps.report(result, chunks);
+    // The report cancels itself when the chunks break off; the round then fails for that reason, not for the cancel.
+    let broken: unknown = null;
+    const watched = (async function* () {
+      try {
+        yield* chunks;
+      } catch (error) {
+        broken = error;
+        throw error;
+      }
+    })();
+    const refused = await this.deps.report(result, watched);
+    if (broken !== null) throw broken;
     this.checkDropped();
     return { kind: 'reported', refused };
   }

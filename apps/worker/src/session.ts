@@ -312,6 +312,12 @@ export class WorkerSession {
     return outcome;
   }
 
+  /** A parameter stream of the previous worker broke off: a round waiting for its version cannot finish. */
+  peerParametersBroke(source: ParameterSource, why: string): void {
+    const transfer = source.transfer;
+    if (transfer) joinedOf(this.current)?.round?.parametersBroke(transfer.version, why);
+  }
+
   /** The previous worker's running sum for a ring round: to that round, or kept until its task comes. */
   peerSum(incoming: IncomingSum): void {
     const joined = joinedOf(this.current);

@@ -42,7 +42,7 @@ const ringWorker = (port: number, id: string, ...extra: string[]) =>
 
 it('a worker killed in a ring step is removed; the step is computed again on the star, the next ones on a ring of the others', async () => {
   const runDir = join(dir, 'sigkill');
-  const { coordinator, port } = await startCoordinator([...training(runDir), '--topology', 'ring', '--min-workers', '3'], DEBUG_LOG);
+  const { coordinator, port } = await startCoordinator([...training(runDir), '--topology', 'ring'], DEBUG_LOG);
   const workers = ['a', 'b', 'c'].map((id) => ringWorker(port, id));
   await coordinator.waitFor(/step topology topology=ring workers=3 /);
   await coordinator.waitFor(/^\s+1 \|/);

@@ -11,7 +11,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AUTHORIZATION_KEY, type GradientChunk__Output, MESSAGE_SIZE_OPTIONS, type ParameterChunk__Output, type PeerHello__Output, type PeerPart__Output, type PeerReply, type RingSum__Output, kfkdProto } from '@kfkd/proto';
+import { AUTHORIZATION_KEY, type GradientChunk__Output, MESSAGE_SIZE_OPTIONS, type ParameterChunk__Output, type PeerHello__Output, type PeerPart__Output, type PeerReply, type RingHop__Output, type RingSum__Output, kfkdProto } from '@kfkd/proto';
 import type { Logger } from '@kfkd/runtime';
 import { serviceError } from './call-error.ts';
 import type { ParameterSource, ReceiveOutcome } from './parameter-store.ts';
@@ -110,10 +110,19 @@ export class PeerService {
     // Settles a read still waiting when the round finishes the call (the caller's stream may never end).
     const finished = new Promise<never>((_, reject) => (abort = reject));
     finished.catch(() => {});
+    // The hops so far come after the last chunk (PeerPart.hops), and end the sum.
+    let hops: readonly RingHop__Output[] = [];
+    let ended = false;
     const chunks: AsyncIterator<GradientChunk__Output> = {
       next: async () => {
+        if (ended) return { done: true, value: undefined };
         const next = await Promise.race([parts.next(), finished]);
         if (next.done) return { done: true, value: undefined };
+        if (next.value.part === 'hops') {
+          hops = next.value.hops!.hops;
+          ended = true;
+          return { done: true, value: undefined };
+        }
         if (next.value.part !== 'gradient') throw new Error(`${next.value.part ?? 'nothing'} among running sum chunks`);
         return { done: false, value: next.value.gradient! };
       },
@@ -122,6 +131,7 @@ export class PeerService {
       hello,
       sum,
       chunks,
+      hops: () => hops,
       finish: (error) => {
         answer(error);
         if (error) abort(new Error(`${error.code}: ${error.details}`));

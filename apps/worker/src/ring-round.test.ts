@@ -8,7 +8,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { netSpec } from '@kfkd/model';
-import { type Command__Output, type PeerPart, type PeerPart__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
+import { type Command__Output, type PeerPart, type PeerPart__Output, type RingHop__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { describe, expect, it } from 'vitest';
 import { type IncomingSum, type PeerPassStream, addIntoRunningSum } from './ring-round.ts';
@@ -82,15 +82,22 @@ async function takeInMemory(session: WorkerSession, parts: AsyncIterator<PeerPar
   if (second.done) return answer(null);
   // Written parts lack the `part` grpc-js adds on receipt.
   if (second.value.sum) {
+    let hops: readonly RingHop__Output[] = [];
     const incoming: IncomingSum = {
       hello,
       sum: second.value.sum!,
       chunks: {
         next: async () => {
           const next = await parts.next();
-          return next.done ? { done: true, value: undefined } : { done: false, value: next.value.gradient! };
+          if (next.done) return { done: true, value: undefined };
+          if (next.value.hops) {
+            hops = next.value.hops.hops;
+            return { done: true, value: undefined };
+          }
+          return { done: false, value: next.value.gradient! };
         },
       },
+      hops: () => hops,
       finish: answer,
     };
     return session.peerSum(incoming);

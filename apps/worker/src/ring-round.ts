@@ -24,7 +24,7 @@
  * dropped: its streams are cancelled and nothing of it is sent on. The
  * coordinator recomputes the step.
  */
-import { type GradientChunk__Output, type PeerHello, type PeerHello__Output, type PeerPart, type RingRole__Output, type RingSum, type RingSum__Output, TENSOR_CHUNK_BYTES, type TensorChunk, tensorChunks } from '@kfkd/proto';
+import { type GradientChunk__Output, type PeerHello, type PeerHello__Output, type PeerPart, type RingHop, type RingRole__Output, type RingSum, type RingSum__Output, TENSOR_CHUNK_BYTES, type TensorChunk, tensorChunks } from '@kfkd/proto';
 import { type Logger, writeInOrder } from '@kfkd/runtime';
 import type { TaskOutput } from './compute.ts';
 import type { ParameterStore, ParameterTransfer } from './parameter-store.ts';
@@ -54,6 +54,8 @@ export interface IncomingSum {
   readonly sum: RingSum__Output;
   /** The gradient chunks after the RingSum, in order; rejects when the stream breaks or carries anything else. */
   readonly chunks: AsyncIterator<GradientChunk__Output>;
+  /** The hops before this one, each timed by its receiver (PeerPart.hops after the last chunk; empty before that). */
+  hops(): readonly RingHop[];
   /** Ends the Pass call: null accepts it, an error refuses it. Only the first call counts. */
   finish(error: CallError | null): void;
 }
@@ -81,8 +83,11 @@ export interface RingRoundDeps {
   readonly dial: PeerDial;
   /** The task's loss and gradient at the store's values; null when it failed (the session gives up, and drops this round). */
   readonly compute: () => TaskOutput | null;
-  /** The last worker's Report of the ring's sum; resolves with the coordinator's refusal, or null once accepted. Cancels the report if `chunks` rejects. */
-  readonly report: (result: RingResult, chunks: AsyncIterable<TensorChunk>) => Promise<CallError | null>;
+  /**
+   * The last worker's Report of the ring's sum, then the hops (read once the chunks are done); resolves with the
+   * coordinator's refusal, or null once accepted. Cancels the report if `chunks` rejects.
+   */
+  readonly report: (result: RingResult, chunks: AsyncIterable<TensorChunk>, hops: () => readonly RingHop[]) => Promise<CallError | null>;
   readonly log: Logger;
   /** Values per gradient chunk of position 0 and per forwarded parameter chunk (tests make it small). */
   readonly chunkValues?: number;
@@ -125,6 +130,8 @@ export class RingRound {
   private own: TaskOutput | null = null;
   private computeScheduled = false;
   private relaying = false;
+  /** The hop of the running sum into this worker, timed from its first chunk to its last (position > 0). */
+  private incomingHop: RingHop | null = null;
   private readonly stopListening: () => void;
   private resolveOutcome!: (outcome: RoundOutcome) => void;
   /** How the round ended; resolves once. */
@@ -284,9 +291,9 @@ export class RingRound {
     const sum = { position: 0, epoch: task.epoch, step: task.step, lossSum: own.lossSum, count: own.count };
     if (this.nextAddress === '') {
       if (own.count !== task.ring.totalCount) throw new Error(`the ring summed ${own.count} rows, its task says ${task.ring.totalCount}`);
-      return this.reportRing({ lossSum: own.lossSum, count: own.count }, toAsync(tensorChunks(own.gradSum!, this.perChunk * 4)));
+      return this.reportRing({ lossSum: own.lossSum, count: own.count }, toAsync(tensorChunks(own.gradSum!, this.perChunk * 4)), () => []);
     }
-    return this.passOn(sum, toAsync(tensorChunks(own.gradSum!, this.perChunk * 4)));
+    return this.passOn(sum, toAsync(tensorChunks(own.gradSum!, this.perChunk * 4)), () => []);
   }
 
   /** Position k > 0: the incoming sum plus the own one, chunk by chunk. */
@@ -298,18 +305,19 @@ export class RingRound {
     }
     const running = { position: task.ring.position, epoch: task.epoch, step: task.step, lossSum: sum.lossSum + own.lossSum, count: sum.count + own.count };
     const chunks = this.summed(incoming, own.gradSum!);
+    const hops = (): readonly RingHop[] => [...incoming.hops(), ...(this.incomingHop ? [this.incomingHop] : [])];
     let outcome: RoundOutcome;
-    if (this.nextAddress !== '') outcome = await this.passOn(running, chunks);
+    if (this.nextAddress !== '') outcome = await this.passOn(running, chunks, hops);
     else {
       if (running.count !== task.ring.totalCount) throw new Error(`the ring summed ${running.count} rows, its task says ${task.ring.totalCount}`);
-      outcome = await this.reportRing({ lossSum: running.lossSum, count: running.count }, chunks);
+      outcome = await this.reportRing({ lossSum: running.lossSum, count: running.count }, chunks, hops);
     }
     incoming.finish(null);
     return outcome;
   }
 
   /** The last worker: the coordinator gets the ring's sum as this task's result. */
-  private async reportRing(result: RingResult, chunks: AsyncIterable<TensorChunk>): Promise<RoundOutcome> {
+  private async reportRing(result: RingResult, chunks: AsyncIterable<TensorChunk>, hops: () => readonly RingHop[]): Promise<RoundOutcome> {
     // The report cancels itself when the chunks break off; the round then fails for that reason, not for the cancel.
     let broken: unknown = null;
     const watched = (async function* () {
@@ -320,14 +328,14 @@ export class RingRound {
         throw error;
       }
     })();
-    const refused = await this.deps.report(result, watched);
+    const refused = await this.deps.report(result, watched, hops);
     if (broken !== null) throw broken;
     this.checkDropped();
     return { kind: 'reported', refused };
   }
 
   /** Sends a running sum and its chunks to the next worker, waiting whenever its stream is full. */
-  private async passOn(sum: RingSum, chunks: AsyncIterable<TensorChunk>): Promise<RoundOutcome> {
+  private async passOn(sum: RingSum, chunks: AsyncIterable<TensorChunk>, hops: () => readonly RingHop[]): Promise<RoundOutcome> {
     const stream = this.deps.dial(this.nextAddress);
     this.sumStream = stream;
     const answer = stream.done.then((error) => {
@@ -340,6 +348,7 @@ export class RingRound {
       await writeInOrder(stream, [{ gradient: chunk }]);
     }
     this.checkDropped();
+    await writeInOrder(stream, [{ hops: { hops: [...hops()] } }]);
     stream.end();
     await answer;
     this.checkDropped();
@@ -349,11 +358,17 @@ export class RingRound {
   /** The incoming chunks with the own gradient added, checked to cover it in order. */
   private async *summed(incoming: IncomingSum, own: Float32Array): AsyncGenerator<TensorChunk> {
     let expected = 0;
+    let firstAt: number | null = null;
+    let lastAt = 0;
+    let bytes = 0;
     for (;;) {
       const next = await incoming.chunks.next();
       this.checkDropped();
       if (next.done) break;
       const { offset, values } = next.value;
+      lastAt = performance.now();
+      firstAt ??= lastAt;
+      bytes += values.byteLength;
       if (offset !== expected) throw new Error(`running sum chunk at value ${offset}, expected ${expected}`);
       if (values.byteLength % 4 !== 0 || offset + values.byteLength / 4 > own.length) throw new Error(`running sum chunk of ${values.byteLength} bytes at value ${offset} does not fit ${own.length} values`);
       const running = new Float32Array(values.byteLength / 4);
@@ -364,6 +379,7 @@ export class RingRound {
       yield { offset, values: Buffer.from(running.buffer) };
     }
     if (expected !== own.length) throw new Error(`the running sum ended at value ${expected} of ${own.length}`);
+    this.incomingHop = { fromWorker: incoming.hello.workerId, toWorker: this.deps.workerId, bytes, seconds: ((lastAt - (firstAt ?? lastAt)) / 1000) };
   }
 
   private checkDropped(): void {

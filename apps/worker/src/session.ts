@@ -36,6 +36,7 @@
 import { type NetSpec } from '@kfkd/model';
 import {
   type Command__Output,
+  type RingHop,
   type ParameterChunk__Output,
   type ShardUpdate__Output,
   type TaskResult,
@@ -69,7 +70,8 @@ export interface SessionLink {
   /** Sends a task's result and its gradient (null for validation); resolves with the refusal, or null once accepted. */
   report(result: TaskResult, gradient: Float32Array | null): Promise<CallError | null>;
   /** Sends a result and its gradient as the chunks come (a ring's sum); cancels the report if `chunks` rejects. Resolves as report() does. */
-  reportStream(result: TaskResult, chunks: AsyncIterable<TensorChunk>): Promise<CallError | null>;
+  /** A result and its gradient chunks, then (a ring round's last worker) the hops of its running sum. */
+  reportStream(result: TaskResult, chunks: AsyncIterable<TensorChunk>, hops?: () => readonly RingHop[]): Promise<CallError | null>;
   /** One heartbeat; resolves with its failure, or null. */
   heartbeat(session: SessionIdentity): Promise<CallError | null>;
   /** Cancels the Join stream; its end (CANCELLED) follows. */
@@ -351,8 +353,8 @@ export class WorkerSession {
         throw new Error('this worker cannot reach peers');
       }),
       compute: () => this.computeTask(joined, task),
-      report: (result, chunks) =>
-        this.deps.link.reportStream({ workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: result.lossSum, count: result.count }, chunks),
+      report: (result, chunks, hops) =>
+        this.deps.link.reportStream({ workerId, session, generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, lossSum: result.lossSum, count: result.count }, chunks, hops),
       log: this.deps.log,
     });
     joined.round = round;

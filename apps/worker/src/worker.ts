@@ -270,7 +270,7 @@ function grpcLink(client: CoordinatorClient, token: string, cancel: () => void):
           if (!report.destroyed) report.end();
         });
       }),
-    reportStream: (result, chunks) =>
+    reportStream: (result, chunks, hops) =>
       new Promise((resolve) => {
         const report = client.report(tokenMetadata(token), (error) => resolve(error ? callError(error) : null));
         void (async () => {
@@ -279,6 +279,7 @@ function grpcLink(client: CoordinatorClient, token: string, cancel: () => void):
             if (report.destroyed) return;
             await writeInOrder(report, [{ gradient: chunk }]);
           }
+          if (hops && !report.destroyed) await writeInOrder(report, [{ ringHops: { hops: [...hops()] } }]);
           if (!report.destroyed) report.end();
         })().catch(() => {
           // The sum broke off: the coordinator must not take a partial gradient.

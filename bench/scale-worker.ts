@@ -39,6 +39,8 @@ const worker = new Worker({
   id,
   backend: { name: 'none', device: `fixed ${msPerRow} ms per row` },
   credentials: grpc.credentials.createInsecure(),
+  // Serves ring peers on its namespace's address (the one towards the coordinator); the coordinator's --topology decides.
+  peers: { client: grpc.credentials.createInsecure(), serve: { listen: '0.0.0.0:0', credentials: grpc.ServerCredentials.createInsecure(), advertise: null } },
   makeCompute: () => (task) => {
     const start: TaskStart = { part: task.part, rows: task.rows.length, at: performance.timeOrigin + performance.now() };
     process.stdout.write(`${JSON.stringify(start)}\n`);

@@ -75,6 +75,8 @@ it('has the panels ops need: throughput, step-time percentiles, losses, workers 
   expect(exprsOf(/bytes/i)).toMatch(/kfkd_gradient_bytes_received_total/);
   expect(exprsOf(/memory/i)).toMatch(/process_resident_memory_bytes\b.*kfkd_worker_info/);
   expect(exprsOf(/cpu/i)).toMatch(/process_cpu_seconds_total.*kfkd_worker_info/);
+  expect(exprsOf(/ring links/i)).toMatch(/rate\(kfkd_ring_hop_bytes_total.*\/ sum by \(from, to\) \(rate\(kfkd_ring_hop_seconds_total/);
+  expect(exprsOf(/ring rounds/i)).toMatch(/kfkd_ring_rounds_total/);
 });
 
 it('queries only metrics the coordinator or the workers export', () => {

@@ -38,7 +38,7 @@ export interface PoolOptions {
   readonly clock?: Clock;
   /** Told of membership changes, finished tasks and jobs, bytes sent (the Watch journal, the metrics). */
   readonly observers?: readonly PoolObserver[];
-  /** How training steps are summed (`--topology`; default 'star'): see ring-plan.ts. */
+  /** How training steps are summed (`--topology`; default here 'star', the cli's 'auto'): see ring-plan.ts. */
   readonly topology?: Topology;
   /** Under 'auto', rings from this many workers on (default DEFAULT_RING_MIN_WORKERS). */
   readonly ringMinWorkers?: number;

@@ -16,8 +16,10 @@ export type Topology = 'star' | 'ring' | 'auto';
 export const TOPOLOGIES = ['star', 'ring', 'auto'] as const satisfies readonly Topology[];
 
 /**
- * Under 'auto', the fewest workers of a ring round. Provisional until the
- * emulated-cluster bench (bench/scale.ts) says where the ring wins.
+ * Under 'auto', the fewest workers of a ring round. The emulated-cluster
+ * bench (bench/scale.ts, net2 on 1 Gbit/s links) measured the ring level
+ * with the star at 2 workers and about 2x faster at 4 and 8; the README
+ * has the table.
  */
 export const DEFAULT_RING_MIN_WORKERS = 4;
 

@@ -4,9 +4,10 @@
  * on a ring of the others; a frozen worker makes its ring round time out,
  * the star's deadline finds and removes it; a worker whose peers cannot
  * reach it (a wrong --peer-advertise, as a partitioned link) makes ring
- * rounds time out, and the steps go on on the star. Every step is applied
- * once, and the history equals `kfkd train`'s. Real processes on loopback;
- * net1 on the cpu backend.
+ * rounds time out, and the steps go on on the star; a coordinator killed
+ * mid-run and restarted resumes on a ring of the same workers. Every step is
+ * applied once, and the history equals `kfkd train`'s. Real processes on
+ * loopback; net1 on the cpu backend.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,4 +75,24 @@ it('a worker whose peers cannot reach it makes ring rounds time out; the steps g
   expectEveryStepOnce(appliedSteps(coordinator.stderr), EPOCHS, STEPS);
   expectSameHistory(await readHistory(runDir), reference);
   for (const w of workers) expect(await w.exitedWithin(30_000)).toBe(0);
+}, 200_000);
+
+it('a coordinator killed with SIGKILL mid-run and restarted resumes from its checkpoint on a ring of the same workers', async () => {
+  const runDir = join(dir, 'restart');
+  const ring = [...training(runDir), '--topology', 'ring', '--min-workers', '3'];
+  const first = await startCoordinator(ring, DEBUG_LOG);
+  const workers = ['a', 'b', 'c'].map((id) => ringWorker(first.port, id));
+  await first.coordinator.waitFor(/^\s+2 \|/);
+  first.coordinator.kill('SIGKILL');
+  await first.coordinator.exited;
+  const second = startKfkd(['coordinator', '--listen', `127.0.0.1:${first.port}`, ...ring], DEBUG_LOG);
+  const resumed = await second.waitFor(/resuming from the checkpoint .*: epoch (\d+), step (\d+)/);
+  const from = { epoch: Number(resumed[1]), step: Number(resumed[2]) };
+  expect(from.step).toBe(0);
+  expect(await second.exitedWithin(120_000), second.stderr.join('\n')).toBe(0);
+  expect(second.stderr.join('\n')).toMatch(/step topology topology=ring workers=3 /);
+  for (const w of workers) expect(await w.exitedWithin(30_000)).toBe(0);
+  expectEveryStepOnce(appliedSteps(first.coordinator.stderr).slice(0, (from.epoch - 1) * STEPS), from.epoch - 1, STEPS);
+  expectEveryStepOnce(appliedSteps(second.stderr), EPOCHS, STEPS, from);
+  expectSameHistory(await readHistory(runDir), reference);
 }, 200_000);

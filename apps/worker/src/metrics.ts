@@ -36,6 +36,7 @@ export class WorkerMetrics {
   private readonly connected: Gauge;
   private readonly sessions: Counter;
   private readonly refused: Counter<'code'>;
+  private readonly ringRounds: Counter<'outcome'>;
 
   constructor(
     identity: WorkerIdentity,
@@ -63,8 +64,15 @@ export class WorkerMetrics {
     this.connected = new Gauge({ name: 'kfkd_worker_connected', help: '1 while the worker is in a session with the coordinator, else 0.', registers });
     this.sessions = new Counter({ name: 'kfkd_worker_sessions_total', help: 'Sessions begun (Welcome received); more than 1 means the worker reconnected.', registers });
     this.refused = new Counter({ name: 'kfkd_worker_refused_results_total', help: 'Results the coordinator refused, by gRPC status code.', labelNames: ['code'], registers });
+    this.ringRounds = new Counter({
+      name: 'kfkd_worker_ring_rounds_total',
+      help: "Ring rounds this worker took part in, by outcome: passed (its running sum went to the next worker), reported (it was the last and reported the ring's sum), dropped (a broken or unreachable peer, a newer round; the coordinator computes the round again).",
+      labelNames: ['outcome'],
+      registers,
+    });
     // Known label values start at 0, so rate() sees the first task.
     for (const part of ['train', 'valid'] as const) this.samples.inc({ part }, 0);
+    for (const outcome of RING_ROUND_OUTCOMES) this.ringRounds.inc({ outcome }, 0);
   }
 
   taskComputed(task: ComputedTask): void {
@@ -94,4 +102,12 @@ export class WorkerMetrics {
   resultRefused(code: string): void {
     this.refused.inc({ code });
   }
+
+  ringRoundEnded(outcome: RingRoundOutcome): void {
+    this.ringRounds.inc({ outcome });
+  }
 }
+
+/** How a ring round ended for this worker (ring-round.ts's RoundOutcome kinds). */
+export type RingRoundOutcome = 'passed' | 'reported' | 'dropped';
+const RING_ROUND_OUTCOMES = ['passed', 'reported', 'dropped'] as const satisfies readonly RingRoundOutcome[];

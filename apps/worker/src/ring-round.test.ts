@@ -8,10 +8,11 @@
  */
 import { PassThrough } from 'node:stream';
 import { netSpec } from '@kfkd/model';
-import { type Command__Output, type PeerPart, type PeerPart__Output, type RingHop__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
+import { type Command__Output, type PeerPart, type PeerPart__Output, type RingHop, type RingHop__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { describe, expect, it } from 'vitest';
 import { type IncomingSum, type PeerPassStream, addIntoRunningSum } from './ring-round.ts';
+import { WorkerMetrics } from './metrics.ts';
 import { type CallError, WorkerSession } from './session.ts';
 
 const spec = netSpec('net1');
@@ -125,7 +126,8 @@ interface RingWorker {
   readonly count: number;
   /** Parameters each compute ran at. */
   readonly computedAt: Float32Array[];
-  readonly reports: { result: TaskResult; gradient: Float32Array }[];
+  readonly reports: { result: TaskResult; gradient: Float32Array; hops: readonly RingHop[] }[];
+  readonly metrics: WorkerMetrics;
   /** Star results, sent whole. */
   readonly starReports: TaskResult[];
   /** The Pass streams it opened, by address. */
@@ -141,17 +143,18 @@ class MemoryRing {
 
   add(id: string, seed: number, count: number): RingWorker {
     const log = memoryLogger();
-    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], starReports: [], dials: [], cancels: 0, session: null! };
+    const metrics = new WorkerMetrics({ id, backend: 'wasm', device: 'cpu' });
+    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], starReports: [], dials: [], cancels: 0, session: null!, metrics };
     (worker as { session: WorkerSession }).session = new WorkerSession({
       link: {
         report: async (result) => {
           worker.starReports.push(result);
           return null;
         },
-        reportStream: async (result, chunks) => {
+        reportStream: async (result, chunks, hops) => {
           const summed = new Float32Array(P);
           for await (const chunk of chunks) new Uint8Array(summed.buffer, chunk.offset * 4, chunk.values.byteLength).set(chunk.values);
-          worker.reports.push({ result, gradient: summed });
+          worker.reports.push({ result, gradient: summed, hops: hops?.() ?? [] });
           return null;
         },
         heartbeat: async () => null,
@@ -173,6 +176,7 @@ class MemoryRing {
         },
       }),
       log,
+      metrics,
       onWelcome: () => {},
       onAccepted: () => {},
       every: () => () => {},
@@ -248,6 +252,16 @@ describe('a ring round', { timeout: 30_000 }, () => {
     expect(order[0].dials[1].pass.written[1]).toEqual({ sum: { position: 0, epoch: 3, step: 4, lossSum: 1.25, count: 3 } });
     expect(order[1].dials[0].pass.written[0]).toEqual({ hello: { workerId: 'b', generation: 1, ringId: 5 } });
     for (const worker of order) expect(worker.log.lines.filter((l) => l.includes('dropped'))).toEqual([]);
+    // The hops of the running sum, each timed by its receiver, go with the report.
+    expect(last.reports[0].hops.map((h) => [h.fromWorker, h.toWorker, Number(h.bytes)])).toEqual([
+      ['a', 'b', P * 4],
+      ['b', 'c', P * 4],
+    ]);
+    for (let i = 0; i < 200 && !(await ringOutcomes(order[1])).includes('outcome="passed"} 1'); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await ringOutcomes(order[0])).toMatch(/outcome="passed"\} 1/);
+    expect(await ringOutcomes(order[1])).toMatch(/outcome="passed"\} 1/);
+    expect(await ringOutcomes(last)).toMatch(/outcome="reported"\} 1/);
+    expect(await ringOutcomes(last)).toMatch(/outcome="dropped"\} 0/);
   });
 
   it('keeps parameters and a running sum that come before its task, and forwards them once the task names the next worker', async () => {
@@ -355,6 +369,7 @@ describe('a ring round', { timeout: 30_000 }, () => {
     expect(await ring.probes[0].pass.outgoing.done).toEqual({ code: 'CANCELLED', details: 'cancelled by the caller' });
     expect(b.log.lines).toContain('ring round dropped {"ring":3,"generation":1,"task":11,"why":"a task of ring round 4 (generation 1) came"}');
     expect(b.reports).toEqual([]);
+    expect(await ringOutcomes(b)).toMatch(/outcome="dropped"\} 1/);
     // The new round goes on: its running sum is taken.
     const next = memoryPass();
     void serveInMemory(b.session, next.parts, next.answer);
@@ -451,4 +466,9 @@ async function writeWhenReady(stream: PeerPassStream, part: PeerPart): Promise<v
 
 async function writeAll(stream: PeerPassStream, parts: PeerPart[]): Promise<void> {
   for (const part of parts) await writeWhenReady(stream, part);
+}
+
+/** A worker's kfkd_worker_ring_rounds_total lines. */
+async function ringOutcomes(worker: RingWorker): Promise<string> {
+  return (await worker.metrics.registry.metrics()).split('\n').filter((l) => l.startsWith('kfkd_worker_ring_rounds_total')).join('\n');
 }

@@ -364,6 +364,7 @@ export class WorkerSession {
     else pending?.finish({ code: 'ABORTED', details: `running sum of ring round ${pending.hello.ringId}, this worker is in round ${ring.ringId}` });
     void round.outcome.then((outcome) => {
       if (joined.round === round) joined.round = null;
+      this.deps.metrics?.ringRoundEnded(outcome.kind);
       if (outcome.kind !== 'reported') return;
       if (outcome.refused) {
         this.deps.metrics?.resultRefused(outcome.refused.code);

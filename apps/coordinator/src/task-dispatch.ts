@@ -227,7 +227,8 @@ export class TaskDispatcher {
       for (const { entry } of entries) entry!.parametersVersion = parameters.version;
       const failSend = (worker: string, session: number, id: number) => () => this.registry.leave(worker, session, 'stream-closed', `could not send task ${id}`);
       sends.forEach(({ entry, task }, position) => {
-        const { worker, session } = { worker: entries[position].m.worker, session: entries[position].member!.session };
+        const worker = entries[position].m.worker;
+        const session = entries[position].member!.session;
         (async () => {
           await entry.stream.send(task);
           if (position === 0 && sendParameters) {

@@ -4,7 +4,9 @@
  * on a ring of the others; a frozen worker makes its ring round time out,
  * the star's deadline finds and removes it; a worker whose peers cannot
  * reach it (a wrong --peer-advertise, as a partitioned link) makes ring
- * rounds time out, and the steps go on on the star; a coordinator killed
+ * rounds time out, and the steps go on on the star; a frozen worker makes
+ * its ring round time out, the star's deadline removes it and the steps go
+ * on on a ring of the others; a coordinator killed
  * mid-run and restarted resumes on a ring of the same workers. Every step is
  * applied once, and the history equals `kfkd train`'s. Real processes on
  * loopback; net1 on the cpu backend.
@@ -95,4 +97,22 @@ it('a coordinator killed with SIGKILL mid-run and restarted resumes from its che
   expectEveryStepOnce(appliedSteps(first.coordinator.stderr).slice(0, (from.epoch - 1) * STEPS), from.epoch - 1, STEPS);
   expectEveryStepOnce(appliedSteps(second.stderr), EPOCHS, STEPS, from);
   expectSameHistory(await readHistory(runDir), reference);
+}, 200_000);
+
+it('a frozen worker (SIGSTOP) makes its ring round time out; the star\'s deadline (or its heartbeat) removes it, and the next steps go on a ring of the others', async () => {
+  const runDir = join(dir, 'frozen');
+  const { coordinator, port } = await startCoordinator([...training(runDir), '--topology', 'ring', '--step-timeout', '3', '--heartbeat-timeout', '2'], DEBUG_LOG);
+  const workers = ['a', 'b', 'c'].map((id) => ringWorker(port, id));
+  await coordinator.waitFor(/step topology topology=ring workers=3 /);
+  workers[2].kill('SIGSTOP');
+  await coordinator.waitFor(/worker removed worker=c session=\d+ reason=(deadline|heartbeat)/, 60_000);
+  workers[2].kill('SIGKILL');
+  expect(await coordinator.exitedWithin(120_000), coordinator.stderr.join('\n')).toBe(0);
+  const log = coordinator.stderr.join('\n');
+  // Frozen mid-round (the usual case) its ring round times out first; frozen between rounds, its heartbeat does.
+  expect(log).toMatch(/ring round timed out: its rows are computed again on the star|worker removed worker=c session=\d+ reason=heartbeat/);
+  expect(log).toMatch(/step topology topology=ring workers=2 /);
+  expectEveryStepOnce(appliedSteps(coordinator.stderr), EPOCHS, STEPS);
+  expectSameHistory(await readHistory(runDir), reference);
+  for (const w of workers.slice(0, 2)) expect(await w.exitedWithin(30_000)).toBe(0);
 }, 200_000);

@@ -4,7 +4,7 @@
  * (result-intake.ts), its worker is lost, or its deadline passes, which
  * drops the worker (its rows are then computed by the others: step-job.ts).
  */
-import type { Command } from '@kfkd/proto';
+import type { Command, RingRole } from '@kfkd/proto';
 import { partToWire } from '@kfkd/proto';
 import type { Logger } from '@kfkd/runtime';
 import type { Clock, Timer } from './clock.ts';
@@ -76,8 +76,7 @@ export class TaskDispatcher {
     const { stepTimeoutMs, clock, log } = this.options;
     const generation = this.registry.generation;
     const id = this.nextTaskId++;
-    const positions = items.map((i) => i.position);
-    const flipMask = job.flipMask ? Buffer.from(positions.map((p) => job.flipMask![p])) : Buffer.alloc(0);
+    const firstPosition = Math.min(...items.map((i) => i.position));
     return new Promise<PartResult>((resolve, reject) => {
       const deadline = clock.schedule(stepTimeoutMs, () => this.registry.leave(worker, member.session, 'deadline', `no result for task ${id} within ${stepTimeoutMs} ms`));
       this.tasks.set(id, {
@@ -89,7 +88,7 @@ export class TaskDispatcher {
         epoch: job.epoch,
         step: job.step,
         count: items.length,
-        firstPosition: Math.min(...positions),
+        firstPosition,
         resolve,
         reject,
         deadline,
@@ -100,20 +99,7 @@ export class TaskDispatcher {
         relaysOnly: false,
       });
       log.debug('task sent', { worker, session: member.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: items.length });
-      const task: Command = {
-        task: {
-          generation,
-          taskId: id,
-          part: partToWire(job.part),
-          epoch: job.epoch,
-          step: job.step,
-          parametersVersion: parameters.version,
-          rows: items.map((i) => i.row),
-          positions,
-          flipMask,
-          dropoutSeed: job.dropoutSeed,
-        },
-      };
+      const task = taskCommand(generation, id, job, parameters, items);
       // Parameters go once per version to each worker (a recomputation in the same job reuses them).
       const sendParameters = entry.parametersVersion !== parameters.version;
       entry.parametersVersion = parameters.version;
@@ -177,7 +163,6 @@ export class TaskDispatcher {
         const id = this.nextTaskId++;
         ids.push(id);
         const isLast = position === last;
-        const positions = m.items.map((i) => i.position);
         this.tasks.set(id, {
           id,
           worker: m.worker,
@@ -206,21 +191,14 @@ export class TaskDispatcher {
         log.debug('task sent', { worker: m.worker, session: member!.session, task: id, part: job.part, epoch: job.epoch, step: job.step, rows: m.items.length, ring: ringId, position });
         sends.push({
           entry: entry!,
-          task: {
-            task: {
-              generation,
-              taskId: id,
-              part: partToWire(job.part),
-              epoch: job.epoch,
-              step: job.step,
-              parametersVersion: parameters.version,
-              rows: m.items.map((i) => i.row),
-              positions,
-              flipMask: job.flipMask ? Buffer.from(positions.map((p) => job.flipMask![p])) : Buffer.alloc(0),
-              dropoutSeed: job.dropoutSeed,
-              ring: { ringId, position, size: entries.length, nextWorker: next?.worker ?? '', nextAddress: next?.peerAddress ?? '', totalCount: ring.totalCount },
-            },
-          },
+          task: taskCommand(generation, id, job, parameters, m.items, {
+            ringId,
+            position,
+            size: entries.length,
+            nextWorker: next?.worker ?? '',
+            nextAddress: next?.peerAddress ?? '',
+            totalCount: ring.totalCount,
+          }),
         });
       });
       const sendParameters = entries.some(({ entry }) => entry!.parametersVersion !== parameters.version);
@@ -296,4 +274,24 @@ export class TaskDispatcher {
     }
     this.tasks.clear();
   }
+}
+
+/** The Task command of `items` of `job` (a ring member's with its `ring` role). */
+function taskCommand(generation: number, taskId: number, job: Job, parameters: ParameterMessages, items: readonly WorkItem[], ring?: RingRole): Command {
+  const positions = items.map((i) => i.position);
+  return {
+    task: {
+      generation,
+      taskId,
+      part: partToWire(job.part),
+      epoch: job.epoch,
+      step: job.step,
+      parametersVersion: parameters.version,
+      rows: items.map((i) => i.row),
+      positions,
+      flipMask: job.flipMask ? Buffer.from(positions.map((p) => job.flipMask![p])) : Buffer.alloc(0),
+      dropoutSeed: job.dropoutSeed,
+      ...(ring ? { ring } : {}),
+    },
+  };
 }

@@ -94,7 +94,9 @@ export class Cluster {
   }
 
   private start(network: EmulatedNetwork, node: Node, command: string[], logFile: string): ChildProcess {
-    const [program, ...args] = [...network.exec(node), ...command];
+    // KFKD_BENCH_NODE_ARGS: node flags for every process of the cluster (e.g. --cpu-prof --cpu-prof-dir=DIR to profile them).
+    const nodeArgs = (process.env.KFKD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const [program, ...args] = [...network.exec(node), command[0], ...nodeArgs, ...command.slice(1)];
     const log = createWriteStream(logFile);
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KFKD_TOKEN: TOKEN } });
     child.stderr?.pipe(log);

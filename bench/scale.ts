@@ -107,7 +107,9 @@ export async function scale(args: string[]): Promise<void> {
   const cleanUp = (): void => {
     killCluster();
     network?.remove();
-    rmSync(dir, { recursive: true, force: true });
+    // KFKD_BENCH_KEEP=1 keeps the processes' logs (and cluster runs) for a look afterwards.
+    if (process.env.KFKD_BENCH_KEEP) console.error(`bench scale: logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   process.on('exit', cleanUp);
   for (const [signal, code] of [

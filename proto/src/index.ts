@@ -55,3 +55,4 @@ export { TENSOR_CHUNK_BYTES, type TensorChunk, TensorAssembly, tensorChunks } fr
 export * from './vocabulary.ts';
 export { assertLittleEndianHost, float32Bytes, float32sOf } from './bytes.ts';
 export { type ClientTlsFiles, channelCredentials } from './client-credentials.ts';
+export { DEFAULT_SESSION_LIMITS, MAX_STREAMS, RECEIVE_WINDOW_BYTES, SESSION_REFUSALS, type SessionCounts, SessionGuard, type SessionLimits, type SessionObserver, type SessionRefusal, UNAUTHENTICATED_MAX_STREAMS, peerOf } from './session-guard.ts';

@@ -22,14 +22,13 @@
  */
 import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry, createRegistry } from '@kfkd/metrics';
 import { type EpochRecord, type NetSpec, type TrainerObserver, type TrainerState, hyperparametersForEpoch } from '@kfkd/model';
-import { LEAVE_REASONS, PART_NAMES, type PartName } from '@kfkd/proto';
+import { LEAVE_REASONS, PART_NAMES, type PartName, SESSION_REFUSALS, type SessionCounts, type SessionObserver, type SessionRefusal } from '@kfkd/proto';
 import type { EdgeObserver, RejectReason, Rpc } from './edge-observer.ts';
 import type { Member } from './membership.ts';
 import type { PoolObserver, RingRoundDone, RingRoundFailure, TaskDone } from './pool-events.ts';
 import type { GradientSourceObserver } from './remote-source.ts';
 import type { JobPhases } from './step-job.ts';
 import type { FailureRecord } from './worker-registry.ts';
-import { SESSION_REFUSALS, type SessionCounts, type SessionObserver, type SessionRefusal } from './session-guard.ts';
 import { VIEWER_DROPS, type ViewerDrop, type ViewerObserver } from './watch-viewers.ts';
 
 /** Phases of a training step, in order; `update` includes the step observers (logging, metrics). */

@@ -5,9 +5,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
-import { MESSAGE_SIZE_OPTIONS, TENSOR_CHUNK_BYTES } from '@kfkd/proto';
+import { MESSAGE_SIZE_OPTIONS, type SessionLimits, type SessionObserver, SessionGuard, TENSOR_CHUNK_BYTES, UNAUTHENTICATED_MAX_STREAMS } from '@kfkd/proto';
 import { CoordinatorConfigError, ListenError } from './errors.ts';
-import { type SessionLimits, type SessionObserver, SessionGuard, UNAUTHENTICATED_MAX_STREAMS } from './session-guard.ts';
 
 export interface TlsFiles {
   /** PEM certificate chain and private key of the server. */

@@ -6,7 +6,7 @@
  * EdgeObserver (edge-observer.ts; the metrics listen).
  */
 import * as grpc from '@grpc/grpc-js';
-import { PROTOCOL_VERSION, kfkdProto } from '@kfkd/proto';
+import { PROTOCOL_VERSION, type SessionGuard, kfkdProto } from '@kfkd/proto';
 import type { Command, CoordinatorHandlers, HeartbeatReply, HeartbeatRequest__Output, JoinRequest__Output, ReportPart__Output, ReportReply, WatchEvent, WatchRequest__Output } from '@kfkd/proto';
 import type { TokenCheck } from './auth.ts';
 import type { Logger } from '@kfkd/runtime';
@@ -15,7 +15,6 @@ import type { LeaveReason, WorkerInfo } from './membership.ts';
 import type { ReportReceiver, ReportRefusal, WorkerPool, WorkerStream } from './pool.ts';
 import type { WatchSource } from './watch-journal.ts';
 import { joinResponseSerializer } from './parameter-encoding.ts';
-import type { SessionGuard } from './session-guard.ts';
 import { type ViewerSink, WatchViewers } from './watch-viewers.ts';
 import { edgeInterceptor, tolerantDeserializer } from './edge.ts';
 import { TokenGuard, guardEveryRpc } from './token-guard.ts';

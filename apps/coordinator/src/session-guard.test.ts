@@ -15,7 +15,7 @@ import { TokenCheck } from './auth.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { SERVER_MAX_RECEIVE_BYTES, type ServerOptions, startServer, stopServer } from './server.ts';
-import { MAX_STREAMS, RECEIVE_WINDOW_BYTES, type SessionLimits, UNAUTHENTICATED_MAX_STREAMS } from './session-guard.ts';
+import { MAX_STREAMS, RECEIVE_WINDOW_BYTES, type SessionLimits, UNAUTHENTICATED_MAX_STREAMS } from '@kfkd/proto';
 import { CoordinatorService } from './service.ts';
 
 const TOKEN = 'session-guard-token';

@@ -11,7 +11,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AUTHORIZATION_KEY, type GradientChunk__Output, MESSAGE_SIZE_OPTIONS, type ParameterChunk__Output, type PeerHello__Output, type PeerPart__Output, type PeerReply, type RingHop__Output, type RingSum__Output, kfkdProto } from '@kfkd/proto';
+import { AUTHORIZATION_KEY, type GradientChunk__Output, MESSAGE_SIZE_OPTIONS, type ParameterChunk__Output, SessionGuard, type SessionLimits, TENSOR_CHUNK_BYTES, UNAUTHENTICATED_MAX_STREAMS, type PeerHello__Output, type PeerPart__Output, type PeerReply, type RingHop__Output, type RingSum__Output, kfkdProto } from '@kfkd/proto';
 import type { Logger } from '@kfkd/runtime';
 import { serviceError } from './call-error.ts';
 import type { ParameterSource, ReceiveOutcome } from './parameter-store.ts';
@@ -48,7 +48,11 @@ export class PeerService {
     this.expected = sha256(`Bearer ${config.token}`);
   }
 
-  addToServer(server: grpc.Server): void {
+  /** Told the peer (grpc-js's getPeer()) of every call that passed the token and role checks (servePeers: its connection gets the big window). */
+  private authenticated: (peer: string) => void = () => {};
+
+  addToServer(server: grpc.Server, authenticated?: (peer: string) => void): void {
+    if (authenticated) this.authenticated = authenticated;
     server.addService(kfkdProto().kfkd.v1.Peer.service, { Pass: (call: grpc.ServerReadableStream<PeerPart__Output, PeerReply>, callback: grpc.sendUnaryData<PeerReply>) => void this.pass(call, callback) });
   }
 
@@ -63,6 +67,7 @@ export class PeerService {
     if (!this.tokenAccepted(call.metadata)) return answer({ code: 'UNAUTHENTICATED', details: 'missing or wrong worker token' });
     const role = certificateRole(call);
     if (role !== null && role !== WORKER_ROLE) return answer({ code: 'PERMISSION_DENIED', details: `a certificate of role '${role}' may not pass to a worker` });
+    this.authenticated(call.getPeer());
     const parts = partsOf(call);
     try {
       const first = await parts.next();
@@ -164,17 +169,45 @@ function certificateRole(call: grpc.ServerReadableStream<PeerPart__Output, PeerR
   return (Array.isArray(unit) ? unit[0] : unit) ?? '';
 }
 
-/** A Peer server's options: messages as large as the coordinator's, and a window a whole chunk run fits in. */
+/**
+ * A Peer server's options. Its messages are gradient and parameter chunks
+ * (TENSOR_CHUNK_BYTES) and small parts, so it takes nothing bigger, as the
+ * coordinator does before a call's token is checked. A new connection gets
+ * UNAUTHENTICATED_MAX_STREAMS streams and HTTP/2's default windows until a
+ * call passes the checks (PEER_SESSION_LIMITS); grpc-js servers ignore the
+ * 'grpc-node.flow_control_window' option that channels take.
+ */
 export const PEER_SERVER_OPTIONS: grpc.ServerOptions = {
   ...MESSAGE_SIZE_OPTIONS,
-  // As the worker's channel to the coordinator: no WINDOW_UPDATE round trip per 64 KiB of a parameter vector or running sum.
-  'grpc-node.flow_control_window': 64 * 1024 * 1024,
+  'grpc.max_receive_message_length': TENSOR_CHUNK_BYTES + 64 * 1024,
+  'grpc.max_concurrent_streams': UNAUTHENTICATED_MAX_STREAMS,
 };
 
-/** Serves `service` at `listen` (HOST:PORT; port 0: any free one); resolves with the server and its port. */
-export async function servePeers(listen: string, credentials: grpc.ServerCredentials, service: PeerService): Promise<{ server: grpc.Server; port: number }> {
+/**
+ * The connections a worker's Peer server holds. A ring has one previous
+ * worker, whose channel may be replaced as the membership changes, and
+ * other workers open channels to this one when the ring is reordered; a
+ * few dozen is far above what a ring needs and bounds what strangers who
+ * can reach the port make the worker hold.
+ */
+export const PEER_SESSION_LIMITS: SessionLimits = {
+  maxSessions: 32,
+  maxUnauthenticatedSessions: 8,
+  authenticationTimeoutMs: 30_000,
+};
+
+/**
+ * Serves `service` at `listen` (HOST:PORT; port 0: any free one), its
+ * sessions guarded: a connection whose call passed the checks gets the
+ * 64 MiB receive window (with the default 64 KiB, each 1 MiB chunk of a
+ * running sum waited for 16 WINDOW_UPDATE round trips through two busy
+ * event loops). Resolves with the server and its port.
+ */
+export async function servePeers(listen: string, credentials: grpc.ServerCredentials, service: PeerService, limits: SessionLimits = PEER_SESSION_LIMITS): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(PEER_SERVER_OPTIONS);
-  service.addToServer(server);
+  const sessions = new SessionGuard(limits);
+  service.addToServer(server, (peer) => sessions.authenticated(peer));
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(listen, credentials, (error, bound) => (error ? reject(error) : resolve(bound))));
+  sessions.attach(server);
   return { server, port };
 }

@@ -1,13 +1,13 @@
 /**
- * The HTTP/2 sessions (connections) of the coordinator's gRPC server,
- * bounded before and after authentication.
+ * The HTTP/2 sessions (connections) of a kfkd gRPC server (the coordinator's,
+ * and a worker's Peer server), bounded before and after authentication.
  *
  * A new session gets HTTP/2's default 64 KiB windows, 16 KiB frames and
  * UNAUTHENTICATED_MAX_STREAMS concurrent streams (the server's initial
- * SETTINGS, see server.ts). Only once one of its calls has passed the token
- * check (`authenticated(peer)`, called by service.ts) does it get the 64 MiB
- * receive window and the bigger frames that gradient uploads need, and
- * MAX_STREAMS streams. Sessions that have not authenticated within
+ * SETTINGS: its 'grpc.max_concurrent_streams' option). Only once one of
+ * its calls has passed the token check (`authenticated(peer)`, called by
+ * the service) does it get the 64 MiB receive window and the bigger frames
+ * that gradient uploads need, and MAX_STREAMS streams. Sessions that have not authenticated within
  * `authenticationTimeoutMs` are closed; connections over `maxSessions`, and
  * sessions over `maxUnauthenticatedSessions` waiting to authenticate, are
  * refused. Each refusal is counted through the observer.

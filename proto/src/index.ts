@@ -16,7 +16,7 @@ export { LOADER_OPTIONS } from './loader-options.ts';
  * Bumped on every incompatible change of kfkd.proto or of what its fields
  * mean. Sent in JoinRequest; the coordinator refuses any other version.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export const PROTO_FILE = fileURLToPath(new URL('../kfkd.proto', import.meta.url));
 

@@ -356,9 +356,11 @@ export class JobMetrics implements RunMetrics {
   /** The hops with series now, as from -> to pairs: removed with a worker that leaves. */
   private readonly hops = new Map<string, { from: string; to: string }>();
 
-  ringRoundDone({ hops }: RingRoundDone): void {
+  ringRoundDone({ part, hops }: RingRoundDone): void {
     const { series: s, labels } = this;
     s.ringRounds.inc({ ...labels, outcome: 'summed' });
+    // The links' throughput is the gradient's: a validation round's hops carry a few bytes each.
+    if (part !== 'train') return;
     for (const hop of hops) {
       const pair = { from: hop.from, to: hop.to || 'coordinator' };
       this.hops.set(`${pair.from}\u0000${pair.to}`, pair);

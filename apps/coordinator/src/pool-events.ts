@@ -28,6 +28,8 @@ export interface RingHopTiming {
 
 /** A ring round gave its sum: the ring in order, and each hop. */
 export interface RingRoundDone {
+  /** 'valid': a validation round, whose running sum carries no gradient (its hops' bytes are the loss sums only). */
+  readonly part: PartName;
   readonly epoch: number;
   readonly step: number;
   readonly workers: readonly string[];

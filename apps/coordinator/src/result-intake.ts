@@ -112,8 +112,8 @@ export class ResultIntake {
           this.options.events.taskDone({ member: current, part: task.part, rows: task.ownRows, seconds });
           if (task.ring) {
             // The last hop, into the coordinator, timed here: from the result's header to its end.
-            const last: RingHopTiming = { from: task.worker, to: '', bytes: this.options.parameterCount * 4, seconds: (performance.now() - opened) / 1000 };
-            this.options.events.ringRoundDone({ epoch: task.epoch, step: task.step, workers: task.ring, hops: [...(hops ?? []), last] });
+            const last: RingHopTiming = { from: task.worker, to: '', bytes: gradient ? this.options.parameterCount * 4 : 0, seconds: (performance.now() - opened) / 1000 };
+            this.options.events.ringRoundDone({ part: task.part, epoch: task.epoch, step: task.step, workers: task.ring, hops: [...(hops ?? []), last] });
           }
           this.tasks.complete(task, { firstPosition: task.firstPosition, count: task.count, lossSum: check.lossSum, gradSum: gradient?.destination ?? null });
           return { ok: true };

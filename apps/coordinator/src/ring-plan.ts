@@ -1,9 +1,10 @@
 /**
- * Which topology a training round takes, and the ring of a ring round
- * (pure). In a ring round the workers pass the parameters and the running
- * gradient sum along a chain (RingRole in kfkd.proto): the coordinator
- * sends one parameter vector out and takes one gradient in per step,
- * whatever the number of workers, instead of one of each per worker.
+ * Which topology a round takes, and the ring of a ring round (pure). In a
+ * ring round the workers pass the parameters and the running sum (of the
+ * gradient and loss; of the loss alone in a validation round) along a chain
+ * (RingRole in kfkd.proto): the coordinator sends one parameter vector out
+ * and takes one gradient in per step, whatever the number of workers,
+ * instead of one of each per worker.
  *
  * The ring's order is the order in which a star round's parts are summed
  * (by the first batch position of their rows), and each worker adds its own
@@ -43,7 +44,7 @@ export interface RingPlan {
 export type TopologyChoice = { readonly kind: 'ring'; readonly ring: RingPlan } | { readonly kind: 'star'; readonly why: string };
 
 /**
- * The topology of a training round of `members` (each with rows) under
+ * The topology of a round (training or validation) of `members` (each with rows) under
  * `topology`: a ring needs at least 2 workers (`ringMinWorkers` under auto),
  * every one of them serving the Peer service.
  */

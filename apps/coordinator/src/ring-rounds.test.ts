@@ -62,16 +62,18 @@ function setUp(ids: string[], topology: Topology, clock = new FakeClock(), obser
     if (members.length < size || members.some((m) => !m.worker.answering)) return;
     members.sort((a, b) => a.task.ring!.position! - b.task.ring!.position!);
     let state = running.get(ringId) ?? { lossSum: 0, count: 0, sum: new Float32Array(PARAMETERS), next: 0 };
+    // A validation round's running sum has the loss sums and counts only.
+    const training = members[0].task.part === 'PART_TRAIN' || members[0].task.part === 1;
     for (const { worker, task } of members) {
       const own = gradientOf(worker.id, task);
-      for (let i = 0; i < own.length; i++) state.sum[i] += own[i];
+      if (training) for (let i = 0; i < own.length; i++) state.sum[i] += own[i];
       state = { ...state, lossSum: state.lossSum + task.rows!.length, count: state.count + task.rows!.length };
     }
     running.set(ringId, state);
     const { worker, task } = members[members.length - 1];
     expect(task.ring!.nextAddress).toBe('');
     const ring = members.map((m) => m.worker.id);
-    outcomes.push(deliverReport(pool, { workerId: worker.id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: state.lossSum, count: state.count }, tensorChunks(state.sum), undefined, hopsOf?.(ring)));
+    outcomes.push(deliverReport(pool, { workerId: worker.id, session: worker.session, generation: task.generation!, taskId: task.taskId!, epoch: task.epoch!, step: task.step!, lossSum: state.lossSum, count: state.count }, training ? tensorChunks(state.sum) : [], undefined, hopsOf?.(ring)));
   };
   for (const id of ids) {
     const worker: FakeWorker = { id, sent: [], session: 0, answering: true };
@@ -141,6 +143,26 @@ describe('ring rounds', () => {
     const first = ring.workers.get(order[0].id)!.sent.filter((c) => c.task || c.parameters);
     expect(first[0].task).toBeDefined();
     expect(ring.log.lines.join('\n')).toMatch(/step topology \{"topology":"ring","workers":3,"order":/);
+  });
+
+  it('take validation rounds too: the parameters to the first worker only, the loss sums of the star, no gradient, no hop series', async () => {
+    const rounds: RingRoundDone[] = [];
+    const metrics = new CoordinatorMetrics();
+    const star = setUp(['w1', 'w2', 'w3'], 'star');
+    const ring = setUp(['w1', 'w2', 'w3'], 'ring', new FakeClock(), [{ ringRoundDone: (r) => rounds.push(r) }, metrics]);
+    const validation: Job = { ...job(0), part: 'valid', items: Array.from({ length: 4 }, (_, i) => ({ row: i, position: i })) };
+    const starParts = await star.pool.compute(validation);
+    const [ringPart] = await ring.pool.compute(validation);
+    expect(starParts.reduce((n, p) => n + p.lossSum, 0)).toBe(4);
+    expect(ringPart).toMatchObject({ firstPosition: 0, count: 4, lossSum: 4, gradSum: null });
+    const sentParameters = [...ring.workers.values()].map((w) => w.sent.filter((c) => c.parameters).length).filter((n) => n > 0);
+    // One vector (two chunks), to one worker.
+    expect(sentParameters).toEqual([2]);
+    expect([...ring.workers.values()].flatMap((w) => w.sent.filter((c) => c.task).map((c) => c.task!.part))).toEqual(['PART_VALID', 'PART_VALID', 'PART_VALID']);
+    expect(rounds.map((r) => r.part)).toEqual(['valid']);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/kfkd_ring_rounds_total\{outcome="summed"\} 1/);
+    expect(text).not.toMatch(/kfkd_ring_hop_bytes_total\{/);
   });
 
   it('a ring round that loses a worker is computed again on the star, by the others', async () => {

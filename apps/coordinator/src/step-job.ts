@@ -4,9 +4,10 @@
  * every row computed exactly once. A round hands each worker the pending
  * rows of the slots it owns; the rows of a worker lost in a round are
  * computed again in the next round by the remaining workers (after the
- * rows' data was shipped to them), until none is left. A training round may
- * be a ring round (the runner's choice): one sum for all its rows, so a
- * ring round that fails is computed again whole, and on the star.
+ * rows' data was shipped to them), until none is left. A round, of training
+ * or validation, may be a ring round (the runner's choice): one sum for all
+ * its rows, so a ring round that fails is computed again whole, and on the
+ * star.
  */
 import type { GradientBuffers } from '@kfkd/model';
 import type { Command, PartName } from '@kfkd/proto';
@@ -81,7 +82,7 @@ export interface RoundRunner {
   /** Sends a task of these items to `worker`; rejects when the worker is lost before its result is in. */
   dispatch(worker: string, items: readonly WorkItem[]): Promise<PartResult>;
   /**
-   * A training round of these workers' rows summed through a ring of them
+   * A round of these workers' rows summed through a ring of them
    * (ring-plan.ts): the ring's sum, or a rejection when the round failed.
    * null: this round goes the star way (the reason is logged by the runner).
    */
@@ -113,7 +114,7 @@ export async function runJob(job: Job, runner: RoundRunner, log: Logger): Promis
     lap('shard');
     const owners = splitByOwner(pending, assignment);
     // After a failed ring round the step is finished on the star: its per-task deadlines find a worker at fault.
-    const ring = job.part === 'train' && !ringFailed ? (runner.ring?.(owners) ?? null) : null;
+    const ring = !ringFailed ? (runner.ring?.(owners) ?? null) : null;
     const round = pending;
     const attempts = ring
       ? [

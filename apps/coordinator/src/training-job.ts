@@ -172,7 +172,10 @@ export class TrainingJob {
           workerChanged: (m) => journal.worker(m),
           workerLeft: (r) => journal.workerGone(r),
           taskDone: (done) => journal.taskDone(done.member, done.rows, done.seconds),
-          ringRoundDone: (round) => journal.ringRound(round),
+          ringRoundDone: (round) => {
+            // The Ring card shows how the gradient travels; a validation round's hops carry no gradient.
+            if (round.part === 'train') journal.ringRound(round);
+          },
         },
       ],
     });

@@ -82,7 +82,7 @@ describe('the watch journal', () => {
     const { j, clock } = journal();
     const seen: WatchEvent[] = [];
     j.subscribe((e) => seen.push(e));
-    const round = (step: number) => ({ epoch: 1, step, workers: ['a', 'b'], hops: [{ from: 'a', to: 'b', bytes: 36, seconds: 0.5 }, { from: 'b', to: '', bytes: 36, seconds: 0.25 }] });
+    const round = (step: number) => ({ part: 'train' as const, epoch: 1, step, workers: ['a', 'b'], hops: [{ from: 'a', to: 'b', bytes: 36, seconds: 0.5 }, { from: 'b', to: '', bytes: 36, seconds: 0.25 }] });
     j.ringRound(round(0));
     clock.now = 399;
     j.ringRound(round(1));

@@ -8,7 +8,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { netSpec } from '@kfkd/model';
-import { type Command__Output, type PeerPart, type PeerPart__Output, type RingHop, type RingHop__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, tensorChunks } from '@kfkd/proto';
+import { type Command__Output, type PeerPart, type PeerPart__Output, type RingHop, type RingHop__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, type WirePart, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { describe, expect, it } from 'vitest';
 import { type IncomingSum, type PeerPassStream, addIntoRunningSum } from './ring-round.ts';
@@ -126,7 +126,7 @@ interface RingWorker {
   readonly count: number;
   /** Parameters each compute ran at. */
   readonly computedAt: Float32Array[];
-  readonly reports: { result: TaskResult; gradient: Float32Array; hops: readonly RingHop[] }[];
+  readonly reports: { result: TaskResult; gradient: Float32Array; chunks: number; hops: readonly RingHop[] }[];
   readonly metrics: WorkerMetrics;
   /** Star results, sent whole. */
   readonly starReports: TaskResult[];
@@ -153,8 +153,12 @@ class MemoryRing {
         },
         reportStream: async (result, chunks, hops) => {
           const summed = new Float32Array(P);
-          for await (const chunk of chunks) new Uint8Array(summed.buffer, chunk.offset * 4, chunk.values.byteLength).set(chunk.values);
-          worker.reports.push({ result, gradient: summed, hops: hops?.() ?? [] });
+          let count = 0;
+          for await (const chunk of chunks) {
+            new Uint8Array(summed.buffer, chunk.offset * 4, chunk.values.byteLength).set(chunk.values);
+            count++;
+          }
+          worker.reports.push({ result, gradient: summed, chunks: count, hops: hops?.() ?? [] });
           return null;
         },
         heartbeat: async () => null,
@@ -172,7 +176,7 @@ class MemoryRing {
         spec,
         compute: (task) => {
           worker.computedAt.push(task.parameters.slice());
-          return { lossSum: worker.lossSum, gradSum: worker.gradient, count: worker.count };
+          return { lossSum: worker.lossSum, gradSum: task.part === 'train' ? worker.gradient : null, count: worker.count };
         },
       }),
       log,
@@ -187,21 +191,21 @@ class MemoryRing {
   }
 
   /** The ring tasks of round `ringId` for `order`, task ids 10, 11, ... */
-  tasks(ringId: number, order: RingWorker[], version: number, generation = 1): Map<RingWorker, Command__Output> {
+  tasks(ringId: number, order: RingWorker[], version: number, generation = 1, part: WirePart = 'PART_TRAIN'): Map<RingWorker, Command__Output> {
     const totalCount = order.reduce((sum, w) => sum + w.count, 0);
     return new Map(
       order.map((worker, position) => {
         const next = order[position + 1];
         const ring: RingRole__Output = { ringId, position, size: order.length, nextWorker: next?.id ?? '', nextAddress: next?.address ?? '', totalCount };
-        return [worker, ringTask(10 + position, version, ring, generation)];
+        return [worker, ringTask(10 + position, version, ring, generation, part)];
       }),
     );
   }
 }
 
-const ringTask = (taskId: number, version: number, ring: RingRole__Output | null, generation = 1): Command__Output => ({
+const ringTask = (taskId: number, version: number, ring: RingRole__Output | null, generation = 1, part: WirePart = 'PART_TRAIN'): Command__Output => ({
   command: 'task',
-  task: { generation, taskId, part: 'PART_TRAIN', epoch: 3, step: 4, parametersVersion: version, rows: [], positions: [], flipMask: Buffer.alloc(0), dropoutSeed: 1, ring },
+  task: { generation, taskId, part, epoch: 3, step: 4, parametersVersion: version, rows: [], positions: [], flipMask: Buffer.alloc(0), dropoutSeed: 1, ring },
 });
 
 const PARAMETERS = Float32Array.from({ length: P }, (_, i) => i / 7);
@@ -262,6 +266,22 @@ describe('a ring round', { timeout: 30_000 }, () => {
     expect(await ringOutcomes(order[1])).toMatch(/outcome="passed"\} 1/);
     expect(await ringOutcomes(last)).toMatch(/outcome="reported"\} 1/);
     expect(await ringOutcomes(last)).toMatch(/outcome="dropped"\} 0/);
+  });
+
+  it('takes a validation round the same way without a gradient: the parameters forwarded, the loss sums passed on and reported with no chunks', async () => {
+    const ring = new MemoryRing();
+    const order = [ring.add('a', 1, 3), ring.add('b', 2, 4), ring.add('c', 3, 5)];
+    for (const [worker, task] of ring.tasks(6, order, 8, 1, 'PART_VALID')) worker.session.receive(task);
+    for (const command of parameterCommands(8)) order[0].session.receive(command);
+    const last = order[2];
+    await until(() => last.reports.length === 1, 'the report');
+    expect(last.reports[0].result).toEqual({ workerId: 'c', session: 1, generation: 1, taskId: 12, epoch: 3, step: 4, lossSum: 1.25 + 2.25 + 3.25, count: 12 });
+    expect(last.reports[0].chunks).toBe(0);
+    for (const worker of order) expect(firstDifference(worker.computedAt[0], PARAMETERS)).toBe(-1);
+    // a's second stream is the running sum: its hello, the sums, and the (empty) hops that end it.
+    expect(order[0].dials[1].pass.written.map((part) => Object.keys(part)[0])).toEqual(['hello', 'sum', 'hops']);
+    for (const worker of order) expect(worker.log.lines.filter((l) => l.includes('dropped'))).toEqual([]);
+    for (const worker of order) expect(worker.starReports).toEqual([]);
   });
 
   it('keeps parameters and a running sum that come before its task, and forwards them once the task names the next worker', async () => {

@@ -19,12 +19,16 @@
  *   float32, and passes each chunk on as soon as it is summed, or, as the
  *   last worker, Reports the ring's sum to the coordinator as its task's result.
  *
+ * A validation round (a Task of PART_VALID with `ring` set) goes the same
+ * way without a gradient: the running sum carries the loss sums and counts
+ * only, so its parameters too cross the coordinator's link once.
+ *
  * A round that cannot finish (the upstream breaks, the next worker fails, the
  * parameters change version, the session moves on to another round) is
  * dropped: its streams are cancelled and nothing of it is sent on. The
  * coordinator recomputes the step.
  */
-import { type GradientChunk__Output, type PeerHello, type PeerHello__Output, type PeerPart, type RingHop, type RingRole__Output, type RingSum, type RingSum__Output, TENSOR_CHUNK_BYTES, type TensorChunk, tensorChunks } from '@kfkd/proto';
+import { type GradientChunk__Output, type PartName, type PeerHello, type PeerHello__Output, type PeerPart, type RingHop, type RingRole__Output, type RingSum, type RingSum__Output, TENSOR_CHUNK_BYTES, type TensorChunk, tensorChunks } from '@kfkd/proto';
 import { type Logger, writeInOrder } from '@kfkd/runtime';
 import type { TaskOutput } from './compute.ts';
 import type { ParameterStore, ParameterTransfer } from './parameter-store.ts';
@@ -68,6 +72,8 @@ export interface RingResult {
 
 /** A ring task: a Task whose `ring` is set. */
 export interface RingTask {
+  /** 'valid': the running sum has no gradient chunks. */
+  readonly part: PartName;
   readonly generation: number;
   readonly taskId: number;
   readonly epoch: number;
@@ -161,6 +167,15 @@ export class RingRound {
 
   private get nextAddress(): string {
     return this.deps.task.ring.nextAddress;
+  }
+
+  private get training(): boolean {
+    return this.deps.task.part === 'train';
+  }
+
+  /** The own gradient's chunks (none in a validation round). */
+  private ownChunks(own: TaskOutput): AsyncGenerator<TensorChunk> {
+    return toAsync(this.training ? tensorChunks(own.gradSum!, this.perChunk * 4) : []);
   }
 
   private get perChunk(): number {
@@ -263,7 +278,7 @@ export class RingRound {
     if (this.dropped !== null) return;
     const own = this.deps.compute();
     if (!own) return this.drop('the task failed');
-    if (!own.gradSum) return this.drop('the task computed no gradient');
+    if (this.training && !own.gradSum) return this.drop('the task computed no gradient');
     this.own = own;
     void this.relayWhenReady();
   }
@@ -291,9 +306,9 @@ export class RingRound {
     const sum = { position: 0, epoch: task.epoch, step: task.step, lossSum: own.lossSum, count: own.count };
     if (this.nextAddress === '') {
       if (own.count !== task.ring.totalCount) throw new Error(`the ring summed ${own.count} rows, its task says ${task.ring.totalCount}`);
-      return this.reportRing({ lossSum: own.lossSum, count: own.count }, toAsync(tensorChunks(own.gradSum!, this.perChunk * 4)), () => []);
+      return this.reportRing({ lossSum: own.lossSum, count: own.count }, this.ownChunks(own), () => []);
     }
-    return this.passOn(sum, toAsync(tensorChunks(own.gradSum!, this.perChunk * 4)), () => []);
+    return this.passOn(sum, this.ownChunks(own), () => []);
   }
 
   /** Position k > 0: the incoming sum plus the own one, chunk by chunk. */
@@ -304,7 +319,7 @@ export class RingRound {
       throw new Error(`running sum of position ${sum.position}, epoch ${sum.epoch} step ${sum.step}; this worker is position ${task.ring.position} of epoch ${task.epoch} step ${task.step}`);
     }
     const running = { position: task.ring.position, epoch: task.epoch, step: task.step, lossSum: sum.lossSum + own.lossSum, count: sum.count + own.count };
-    const chunks = this.summed(incoming, own.gradSum!);
+    const chunks = this.summed(incoming, this.training ? own.gradSum! : null);
     const hops = (): readonly RingHop[] => [...incoming.hops(), ...(this.incomingHop ? [this.incomingHop] : [])];
     let outcome: RoundOutcome;
     if (this.nextAddress !== '') outcome = await this.passOn(running, chunks, hops);
@@ -355,8 +370,9 @@ export class RingRound {
     return { kind: 'passed' };
   }
 
-  /** The incoming chunks with the own gradient added, checked to cover it in order. */
-  private async *summed(incoming: IncomingSum, own: Float32Array): AsyncGenerator<TensorChunk> {
+  /** The incoming chunks with the own gradient added, checked to cover it in order (null: a validation round, which has none). */
+  private async *summed(incoming: IncomingSum, own: Float32Array | null): AsyncGenerator<TensorChunk> {
+    const length = own?.length ?? 0;
     let expected = 0;
     let firstAt: number | null = null;
     let lastAt = 0;
@@ -370,7 +386,7 @@ export class RingRound {
       firstAt ??= lastAt;
       bytes += values.byteLength;
       if (offset !== expected) throw new Error(`running sum chunk at value ${offset}, expected ${expected}`);
-      if (values.byteLength % 4 !== 0 || offset + values.byteLength / 4 > own.length) throw new Error(`running sum chunk of ${values.byteLength} bytes at value ${offset} does not fit ${own.length} values`);
+      if (!own || values.byteLength % 4 !== 0 || offset + values.byteLength / 4 > length) throw new Error(`running sum chunk of ${values.byteLength} bytes at value ${offset} does not fit ${length} values`);
       const running = new Float32Array(values.byteLength / 4);
       // A byte copy: received chunks need not start on a 4-byte boundary.
       new Uint8Array(running.buffer).set(values);
@@ -378,7 +394,7 @@ export class RingRound {
       expected += running.length;
       yield { offset, values: Buffer.from(running.buffer) };
     }
-    if (expected !== own.length) throw new Error(`the running sum ended at value ${expected} of ${own.length}`);
+    if (expected !== length) throw new Error(`the running sum ended at value ${expected} of ${length}`);
     this.incomingHop = { fromWorker: incoming.hello.workerId, toWorker: this.deps.workerId, bytes, seconds: ((lastAt - (firstAt ?? lastAt)) / 1000) };
   }
 

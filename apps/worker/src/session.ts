@@ -30,8 +30,9 @@
  * (Task.ring set) starts a RingRound (ring-round.ts), which goes on beside
  * the queue: its parameters may come after it, from the coordinator or from
  * the previous worker (peerParameters), and its running sum from the
- * previous worker (peerSum), possibly before the task. A training task of
- * another round, or a star one, drops the round before it.
+ * previous worker (peerSum), possibly before the task. A training or
+ * validation task of another round, or a star task, drops the round before
+ * it.
  */
 import { type NetSpec } from '@kfkd/model';
 import {
@@ -346,7 +347,7 @@ export class WorkerSession {
     }
     const { workerId, session } = joined.identity;
     const round = new RingRound({
-      task: { generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, parametersVersion: task.parametersVersion, ring },
+      task: { part: partFromWire(task.part) ?? 'train', generation: task.generation, taskId: task.taskId, epoch: task.epoch, step: task.step, parametersVersion: task.parametersVersion, ring },
       workerId,
       parameters: joined.parameters,
       dial: dial ?? (() => {
@@ -388,10 +389,8 @@ export class WorkerSession {
       joined.firstTaskSeen = true;
       log.info('first task of the session', { session: joined.identity.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
     }
-    // As for shards: anything but PART_VALID reads as train.
-    const part = partFromWire(task.part) ?? 'train';
-    if (part === 'train' && task.ring) return this.startRound(joined, task);
-    if (part === 'train' && joined.round) this.dropRing(joined, 'a star task came');
+    if (task.ring) return this.startRound(joined, task);
+    if (joined.round) this.dropRing(joined, 'a star task came');
     const received = joined.parameters;
     if (received.completeVersion === null || received.completeVersion !== task.parametersVersion) {
       return this.abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: received.version ?? 0, values: received.received });

@@ -2,17 +2,17 @@
  * Distributed training is single-process training: with the same seed,
  * `kfkd local --workers 1, 2 and 3` gives the loss history of `kfkd train`,
  * up to float rounding, for a small conv net with dropout and flips and for
- * net1, over several epochs. With `--topology ring` (the gradients summed
- * through the workers) 2, 3 and 4 workers give it too, and exactly the
- * star's history for the same number of workers: the ring adds the parts in
- * the star's order. Real processes on loopback.
+ * net1, over several epochs. With `--topology ring` (the gradients, and the
+ * validation losses, summed through the workers) 2, 3 and 4 workers give it
+ * too, and exactly the star's history for the same number of workers: the
+ * ring adds the parts in the star's order. Real processes on loopback.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSameHistory, readHistory } from '../testing/cluster.ts';
-import { kfkd } from '../testing/kfkd-process.ts';
+import { DEBUG_LOG, expectSameHistory, readHistory } from '../testing/cluster.ts';
+import { kfkd, kfkdWithEnv } from '../testing/kfkd-process.ts';
 
 let dir: string;
 let data: string;
@@ -63,9 +63,12 @@ describe('kfkd local --topology ring', () => {
 
   it.each([2, 3, 4])('with %i workers gives the loss history of kfkd train (and, bit for bit, the star one of as many workers)', async (workers) => {
     const runDir = join(dir, `${net}-ring-${workers}`);
-    const result = await kfkd('local', '--workers', String(workers), '--topology', 'ring', '--no-dashboard', ...flags(runDir));
+    const result = await kfkdWithEnv(DEBUG_LOG, 'local', '--workers', String(workers), '--topology', 'ring', '--no-dashboard', ...flags(runDir));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(new RegExp(`step topology topology=ring workers=${workers} order=`));
+    // Validation goes through the ring too; no star task is sent.
+    expect(result.stderr).toMatch(/task sent [^\n]*part=valid [^\n]*ring=\d+ position=0/);
+    expect(result.stderr).not.toMatch(/task sent (?![^\n]*ring=)/);
     const history = await readHistory(runDir);
     expectSameHistory(history, await readHistory(join(dir, `${net}-train`)));
     if (workers === 4) return;

@@ -14,8 +14,9 @@ export interface PeerClient extends grpc.Client {
   /**
    * One ring round's traffic to the next worker: a PeerHello first, then
    * either the parameter chunks of the round's version, or the running sum
-   * (a RingSum, then GradientChunks covering parameter_count values in
-   * order). A worker opens at most one stream of each kind per round.
+   * (a RingSum, then, in a training round, GradientChunks covering
+   * parameter_count values in order, then the RingHops). A worker opens at
+   * most one stream of each kind per round.
    */
   Pass(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_PeerReply__Output>): grpc.ClientWritableStream<_kfkd_v1_PeerPart>;
   Pass(metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_PeerReply__Output>): grpc.ClientWritableStream<_kfkd_v1_PeerPart>;
@@ -24,8 +25,9 @@ export interface PeerClient extends grpc.Client {
   /**
    * One ring round's traffic to the next worker: a PeerHello first, then
    * either the parameter chunks of the round's version, or the running sum
-   * (a RingSum, then GradientChunks covering parameter_count values in
-   * order). A worker opens at most one stream of each kind per round.
+   * (a RingSum, then, in a training round, GradientChunks covering
+   * parameter_count values in order, then the RingHops). A worker opens at
+   * most one stream of each kind per round.
    */
   pass(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_kfkd_v1_PeerReply__Output>): grpc.ClientWritableStream<_kfkd_v1_PeerPart>;
   pass(metadata: grpc.Metadata, callback: grpc.requestCallback<_kfkd_v1_PeerReply__Output>): grpc.ClientWritableStream<_kfkd_v1_PeerPart>;
@@ -43,8 +45,9 @@ export interface PeerHandlers extends grpc.UntypedServiceImplementation {
   /**
    * One ring round's traffic to the next worker: a PeerHello first, then
    * either the parameter chunks of the round's version, or the running sum
-   * (a RingSum, then GradientChunks covering parameter_count values in
-   * order). A worker opens at most one stream of each kind per round.
+   * (a RingSum, then, in a training round, GradientChunks covering
+   * parameter_count values in order, then the RingHops). A worker opens at
+   * most one stream of each kind per round.
    */
   Pass: grpc.handleClientStreamingCall<_kfkd_v1_PeerPart__Output, _kfkd_v1_PeerReply>;
   

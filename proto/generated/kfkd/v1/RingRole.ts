@@ -18,7 +18,10 @@
  * coordinator as the result of its own task (TaskResult.count =
  * total_count, the rows of the whole ring).
  * The coordinator's link so carries one parameter vector out and one
- * gradient in per step, whatever the number of workers. A ring round that
+ * gradient in per step, whatever the number of workers. A validation round
+ * (PART_VALID tasks) goes the same way without a gradient: the running sum
+ * is the loss sums and counts alone (no GradientChunks), so it too sends the
+ * parameters out once. A ring round that
  * fails (a worker lost, a peer unreachable, the step's deadline) is
  * computed again in the next round; nothing of it reaches the parameters.
  */
@@ -61,7 +64,10 @@ export interface RingRole {
  * coordinator as the result of its own task (TaskResult.count =
  * total_count, the rows of the whole ring).
  * The coordinator's link so carries one parameter vector out and one
- * gradient in per step, whatever the number of workers. A ring round that
+ * gradient in per step, whatever the number of workers. A validation round
+ * (PART_VALID tasks) goes the same way without a gradient: the running sum
+ * is the loss sums and counts alone (no GradientChunks), so it too sends the
+ * parameters out once. A ring round that
  * fails (a worker lost, a peer unreachable, the step's deadline) is
  * computed again in the next round; nothing of it reaches the parameters.
  */

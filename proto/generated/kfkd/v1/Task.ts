@@ -34,8 +34,9 @@ export interface Task {
    */
   'parametersVersion'?: (number);
   /**
-   * Set on a training task of a ring step (see RingRole); unset: a star
-   * step, whose result this worker Reports to the coordinator itself.
+   * Set on a task of a ring round, training or validation (see RingRole);
+   * unset: a star round, whose result this worker Reports to the
+   * coordinator itself.
    */
   'ring'?: (_kfkd_v1_RingRole | null);
 }
@@ -71,8 +72,9 @@ export interface Task__Output {
    */
   'parametersVersion': (number);
   /**
-   * Set on a training task of a ring step (see RingRole); unset: a star
-   * step, whose result this worker Reports to the coordinator itself.
+   * Set on a task of a ring round, training or validation (see RingRole);
+   * unset: a star round, whose result this worker Reports to the
+   * coordinator itself.
    */
   'ring': (_kfkd_v1_RingRole__Output | null);
 }

@@ -23,6 +23,10 @@
  * pass, then `--steps` steps are timed between the first worker's task starts
  * (median), and the coordinator's veth counters and every process's CPU time
  * are read at the first and last of them.
+ *
+ * For a closer look: KFKD_BENCH_NODE_ARGS passes node flags to every process
+ * of the clusters (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), and
+ * KFKD_BENCH_KEEP=1 keeps their logs (the bench prints where).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import * as http2 from 'node:http2';
 import { metricValue } from '@kfkd/metrics';
 import { memoryLogger } from '@kfkd/runtime';
+import { DEFAULT_WINDOW, connectRaw, isClosed, rawCall, settingsAfter } from '@kfkd/proto/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenCheck } from './auth.ts';
 import { CoordinatorMetrics } from './metrics.ts';
@@ -19,7 +20,6 @@ import { MAX_STREAMS, RECEIVE_WINDOW_BYTES, type SessionLimits, UNAUTHENTICATED_
 import { CoordinatorService } from './service.ts';
 
 const TOKEN = 'session-guard-token';
-const DEFAULT_WINDOW = 65_535;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -39,43 +39,10 @@ async function coordinator(sessions?: SessionLimits): Promise<{ port: number; me
   return { port: bound.port, metrics };
 }
 
-/** A raw HTTP/2 connection, closed after the test; resolves once connected. */
-async function connect(port: number): Promise<http2.ClientHttp2Session> {
-  const client = http2.connect(`http://127.0.0.1:${port}`);
-  client.on('error', () => undefined);
-  cleanups.push(() => void client.destroy());
-  await new Promise<void>((resolve) => {
-    client.once('connect', () => resolve());
-    client.once('close', () => resolve());
-  });
-  return client;
-}
-
-/** The server's settings as this client knows them `ms` after now (the server may send SETTINGS twice). */
-async function settingsAfter(client: http2.ClientHttp2Session, ms: number): Promise<http2.Settings> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return client.remoteSettings;
-}
-
+const connect = (port: number): Promise<http2.ClientHttp2Session> => connectRaw(port, (client) => cleanups.push(() => void client.destroy()));
 /** A Heartbeat as a raw gRPC request: an empty message, with the token or not. */
-function heartbeat(client: http2.ClientHttp2Session, token: string | null): Promise<string | undefined> {
-  const stream = client.request({
-    ':method': 'POST',
-    ':path': '/kfkd.v1.Coordinator/Heartbeat',
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  stream.end(Buffer.alloc(5));
-  stream.resume();
-  return new Promise((resolve) => {
-    stream.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])));
-    stream.on('response', (headers) => headers['grpc-status'] !== undefined && resolve(String(headers['grpc-status'])));
-    stream.on('close', () => resolve(undefined));
-  });
-}
-
-const closed = (client: http2.ClientHttp2Session): boolean => client.closed || client.destroyed;
+const heartbeat = (client: http2.ClientHttp2Session, token: string | null): Promise<string | undefined> => rawCall(client, '/kfkd.v1.Coordinator/Heartbeat', token, Buffer.alloc(5));
+const closed = isClosed;
 const refused = (metrics: CoordinatorMetrics, reason: string): Promise<number | undefined> => metricValue(metrics.registry, 'kfkd_grpc_sessions_refused_total', { reason });
 
 describe('an unauthenticated connection', () => {

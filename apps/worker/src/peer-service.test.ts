@@ -8,11 +8,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as http2 from 'node:http2';
 import { MAX_STREAMS, RECEIVE_WINDOW_BYTES, type SessionLimits, UNAUTHENTICATED_MAX_STREAMS } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
+import { DEFAULT_WINDOW, connectRaw, isClosed, rawCall, settingsAfter } from '@kfkd/proto/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PEER_SESSION_LIMITS, PeerService, servePeers } from './peer-service.ts';
 
 const TOKEN = 'peer-service-token';
-const DEFAULT_WINDOW = 65_535;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
@@ -25,39 +25,9 @@ async function peerServer(limits: SessionLimits = PEER_SESSION_LIMITS): Promise<
   return port;
 }
 
-async function connect(port: number): Promise<http2.ClientHttp2Session> {
-  const client = http2.connect(`http://127.0.0.1:${port}`);
-  client.on('error', () => undefined);
-  cleanups.push(() => void client.destroy());
-  await new Promise<void>((resolve) => {
-    client.once('connect', () => resolve());
-    client.once('close', () => resolve());
-  });
-  return client;
-}
-
-/** A Pass call with no parts, with the token or not; resolves with its grpc-status. */
-function pass(client: http2.ClientHttp2Session, token: string | null): Promise<string | undefined> {
-  const stream = client.request({
-    ':method': 'POST',
-    ':path': '/kfkd.v1.Peer/Pass',
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  stream.end();
-  stream.resume();
-  return new Promise((resolve) => {
-    stream.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])));
-    stream.on('response', (headers) => headers['grpc-status'] !== undefined && resolve(String(headers['grpc-status'])));
-    stream.on('close', () => resolve(undefined));
-  });
-}
-
-async function settingsAfter(client: http2.ClientHttp2Session, ms: number): Promise<http2.Settings> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return client.remoteSettings;
-}
+const connect = (port: number): Promise<http2.ClientHttp2Session> => connectRaw(port, (client) => cleanups.push(() => void client.destroy()));
+/** A Pass call with no parts, with the token or not. */
+const pass = (client: http2.ClientHttp2Session, token: string | null): Promise<string | undefined> => rawCall(client, '/kfkd.v1.Peer/Pass', token);
 
 describe('a Peer server connection', () => {
   it('keeps the default window and few streams until a call carries the worker token', async () => {
@@ -80,7 +50,7 @@ describe('a Peer server connection', () => {
     const peer = await connect(port);
     expect(await pass(peer, TOKEN)).toBe(String(grpc.status.INVALID_ARGUMENT));
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(stranger.closed || stranger.destroyed).toBe(true);
-    expect(peer.closed || peer.destroyed).toBe(false);
+    expect(isClosed(stranger)).toBe(true);
+    expect(isClosed(peer)).toBe(false);
   });
 });

@@ -133,6 +133,8 @@ interface RingWorker {
   /** The Pass streams it opened, by address. */
   readonly dials: { address: string; pass: ReturnType<typeof memoryPass> }[];
   cancels: number;
+  /** The coordinator's answer to a ring report waits for this (null: answers at once). */
+  answerGate: Promise<void> | null;
 }
 
 /** Workers whose dial reaches each other's sessions by address (`peer-<id>:1`), or `probes` for addresses of no worker. */
@@ -144,7 +146,7 @@ class MemoryRing {
   add(id: string, seed: number, count: number): RingWorker {
     const log = memoryLogger();
     const metrics = new WorkerMetrics({ id, backend: 'wasm', device: 'cpu' });
-    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], starReports: [], dials: [], cancels: 0, session: null!, metrics };
+    const worker: RingWorker = { id, address: `peer-${id}:1`, log, gradient: gradient(seed), lossSum: seed + 0.25, count, computedAt: [], reports: [], starReports: [], dials: [], cancels: 0, answerGate: null, session: null!, metrics };
     (worker as { session: WorkerSession }).session = new WorkerSession({
       link: {
         report: async (result) => {
@@ -159,6 +161,7 @@ class MemoryRing {
             count++;
           }
           worker.reports.push({ result, gradient: summed, chunks: count, hops: hops?.() ?? [] });
+          await worker.answerGate;
           return null;
         },
         heartbeat: async () => null,
@@ -282,6 +285,29 @@ describe('a ring round', { timeout: 30_000 }, () => {
     expect(order[0].dials[1].pass.written.map((part) => Object.keys(part)[0])).toEqual(['hello', 'sum', 'hops']);
     for (const worker of order) expect(worker.log.lines.filter((l) => l.includes('dropped'))).toEqual([]);
     for (const worker of order) expect(worker.starReports).toEqual([]);
+  });
+
+  it("ends a round that has sent everything with its answer when the next round's tasks come first (the coordinator took the sum and moved on)", async () => {
+    const ring = new MemoryRing();
+    const order = [ring.add('a', 1, 3), ring.add('b', 2, 4), ring.add('c', 3, 5)];
+    let answer!: () => void;
+    order[2].answerGate = new Promise((resolve) => (answer = resolve));
+    for (const [worker, task] of ring.tasks(5, order, 7)) worker.session.receive(task);
+    for (const command of parameterCommands(7)) order[0].session.receive(command);
+    await until(() => order[2].reports.length === 1, 'the report');
+    // The next step's tasks reach every worker before the answer to the report does.
+    for (const [worker, task] of ring.tasks(6, order, 8)) worker.session.receive(task);
+    answer();
+    for (const command of parameterCommands(8)) order[0].session.receive(command);
+    await until(() => order[2].reports.length === 2, 'the second report');
+    for (let i = 0; i < 200 && !(await ringOutcomes(order[0])).includes('outcome="passed"} 2'); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await ringOutcomes(order[0])).toMatch(/outcome="passed"\} 2/);
+    expect(await ringOutcomes(order[1])).toMatch(/outcome="passed"\} 2/);
+    expect(await ringOutcomes(order[2])).toMatch(/outcome="reported"\} 2/);
+    for (const worker of order) {
+      expect(await ringOutcomes(worker)).toMatch(/outcome="dropped"\} 0/);
+      expect(worker.log.lines.filter((l) => l.includes('dropped'))).toEqual([]);
+    }
   });
 
   it('keeps parameters and a running sum that come before its task, and forwards them once the task names the next worker', async () => {

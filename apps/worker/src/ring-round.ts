@@ -124,6 +124,13 @@ export class RingRound {
   private dropped: string | null = null;
   /** The outcome is known. */
   private over = false;
+  /**
+   * Everything this worker owes the round has been handed on (its sum to
+   * the next worker, or the report to the coordinator); only the answer is
+   * awaited. The coordinator may already have taken the ring's sum and sent
+   * the next round's tasks: those do not drop this round (superseded()).
+   */
+  private sent = false;
   private transfer: ParameterTransfer | null = null;
   private parameterStream: PeerPassStream | null = null;
   private parametersForwarded = false;
@@ -198,6 +205,16 @@ export class RingRound {
   parametersBroke(version: number, why: string): void {
     const { parameters, task } = this.deps;
     if (version === task.parametersVersion && parameters.completeVersion !== version) this.drop(`the parameters from the previous worker broke off: ${why}`);
+  }
+
+  /**
+   * Another round's task (or a star task) came. A round still at work is
+   * dropped; one that has sent everything ends with its answer, and stops
+   * following the parameters, which the new round may change.
+   */
+  superseded(why: string): void {
+    if (this.sent) this.stopListening();
+    else this.drop(why);
   }
 
   /** Gives the round up: cancels its streams, refuses its upstream, says why once. */
@@ -335,6 +352,9 @@ export class RingRound {
   private async reportRing(result: RingResult, chunks: AsyncIterable<TensorChunk>, hops: () => readonly RingHop[]): Promise<RoundOutcome> {
     // The report cancels itself when the chunks break off; the round then fails for that reason, not for the cancel.
     let broken: unknown = null;
+    const allTaken = (): void => {
+      this.sent = true;
+    };
     const watched = (async function* () {
       try {
         yield* chunks;
@@ -342,6 +362,7 @@ export class RingRound {
         broken = error;
         throw error;
       }
+      allTaken();
     })();
     const refused = await this.deps.report(result, watched, hops);
     if (broken !== null) throw broken;
@@ -365,6 +386,7 @@ export class RingRound {
     this.checkDropped();
     await writeInOrder(stream, [{ hops: { hops: [...hops()] } }]);
     stream.end();
+    this.sent = true;
     await answer;
     this.checkDropped();
     return { kind: 'passed' };

@@ -338,7 +338,7 @@ export class WorkerSession {
       this.deps.log.warn('ring task repeated; ignored', { task: task.taskId, ring: ring.ringId });
       return;
     }
-    current?.drop(`a task of ring round ${ring.ringId} (generation ${task.generation}) came`);
+    current?.superseded(`a task of ring round ${ring.ringId} (generation ${task.generation}) came`);
     const { dial } = this.deps;
     if (!dial && ring.nextAddress !== '') {
       // Only a worker set up without peers (no peer_address); the coordinator recomputes the round.
@@ -374,6 +374,19 @@ export class WorkerSession {
     });
   }
 
+  /**
+   * A star task came: the ring round gives way (superseded(): one that has
+   * sent everything still ends with its answer, as the coordinator may send
+   * the next tasks before this worker hears back), and a running sum kept
+   * for a round that did not start is refused.
+   */
+  private supersedeRing(joined: Joined, why: string): void {
+    joined.round?.superseded(why);
+    joined.round = null;
+    joined.pendingSum?.finish({ code: 'ABORTED', details: why });
+    joined.pendingSum = null;
+  }
+
   /** Drops the ring round and refuses a running sum kept for a later one. */
   private dropRing(joined: Joined | null, why: string): void {
     if (!joined) return;
@@ -390,7 +403,7 @@ export class WorkerSession {
       log.info('first task of the session', { session: joined.identity.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
     }
     if (task.ring) return this.startRound(joined, task);
-    if (joined.round) this.dropRing(joined, 'a star task came');
+    if (joined.round || joined.pendingSum) this.supersedeRing(joined, 'a star task came');
     const received = joined.parameters;
     if (received.completeVersion === null || received.completeVersion !== task.parametersVersion) {
       return this.abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: received.version ?? 0, values: received.received });

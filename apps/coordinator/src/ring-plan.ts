@@ -18,9 +18,10 @@ export const TOPOLOGIES = ['star', 'ring', 'auto'] as const satisfies readonly T
 
 /**
  * Under 'auto', the fewest workers of a ring round. The emulated-cluster
- * bench (bench/scale.ts, net2 on 1 Gbit/s links) measured the ring level
- * with the star at 2 workers and about 2x faster at 4 and 8; the README
- * has the table.
+ * bench (bench/scale.ts, net2) measured the ring 1.8x faster than the star
+ * at 2 workers on 1 Gbit/s links but level on 5 Gbit/s and slower unshaped,
+ * and faster at every link rate it shapes from 4 workers on (3.3x and 1.2x
+ * on 1 and 5 Gbit/s); the README has the table.
  */
 export const DEFAULT_RING_MIN_WORKERS = 4;
 

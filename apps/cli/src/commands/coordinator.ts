@@ -44,7 +44,7 @@ export function addPoolServiceFlags(command: Command, defaultListen: string, def
         '--topology <name>',
         "how a training step's gradients are summed: star (every worker sends its gradient to the coordinator, which sends every worker the parameters), " +
           "ring (through the workers, each adding its own: the coordinator's link carries one gradient in and one parameter vector out per step whatever the number of workers; " +
-          "needs workers serving --peer-listen), or auto (ring from --ring-min-workers workers on; on 1 Gbit/s links the ring was 2x faster from 4 workers, " +
+          "needs workers serving --peer-listen), or auto (ring from --ring-min-workers workers on; on 1 Gbit/s links the ring was 3x faster at 4 workers, " +
           'see the README). Validation takes the same way, its sums the losses alone. The sums are the same, bit for bit',
       )
         .choices(TOPOLOGIES)

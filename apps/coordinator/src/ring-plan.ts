@@ -45,8 +45,8 @@ export interface RingPlan {
 export type TopologyChoice = { readonly kind: 'ring'; readonly ring: RingPlan } | { readonly kind: 'star'; readonly why: string };
 
 /**
- * The topology of a round (training or validation) of `members` (each with rows) under
- * `topology`: a ring needs at least 2 workers (`ringMinWorkers` under auto),
+ * The topology of a round (training or validation) of `members` (each with
+ * rows) under `topology`: a ring needs at least 2 workers (`ringMinWorkers` under auto),
  * every one of them serving the Peer service.
  */
 export function chooseTopology(topology: Topology, members: readonly RoundMember[], ringMinWorkers: number): TopologyChoice {

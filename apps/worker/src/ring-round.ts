@@ -24,9 +24,9 @@
  * only, so its parameters too cross the coordinator's link once.
  *
  * A round that cannot finish (the upstream breaks, the next worker fails, the
- * parameters change version, the session moves on to another round) is
- * dropped: its streams are cancelled and nothing of it is sent on. The
- * coordinator recomputes the step.
+ * parameters change version, the session moves on to another round before
+ * the round has sent everything) is dropped: its streams are cancelled and
+ * nothing of it is sent on. The coordinator recomputes the step.
  */
 import { type GradientChunk__Output, type PartName, type PeerHello, type PeerHello__Output, type PeerPart, type RingHop, type RingRole__Output, type RingSum, type RingSum__Output, TENSOR_CHUNK_BYTES, type TensorChunk, tensorChunks } from '@kfkd/proto';
 import { type Logger, writeInOrder } from '@kfkd/runtime';

@@ -30,9 +30,11 @@
  * (Task.ring set) starts a RingRound (ring-round.ts), which goes on beside
  * the queue: its parameters may come after it, from the coordinator or from
  * the previous worker (peerParameters), and its running sum from the
- * previous worker (peerSum), possibly before the task. A training or
- * validation task of another round, or a star task, drops the round before
- * it.
+ * previous worker (peerSum), possibly before the task. A task of another
+ * round, or a star task, supersedes the round before it: dropped if still at
+ * work, left to end with its answer if it has sent everything (the
+ * coordinator sends the next step's tasks as soon as it has the ring's sum,
+ * before the last worker's Report call is answered).
  */
 import { type NetSpec } from '@kfkd/model';
 import {

@@ -46,8 +46,8 @@ export type TopologyChoice = { readonly kind: 'ring'; readonly ring: RingPlan } 
 
 /**
  * The topology of a round (training or validation) of `members` (each with
- * rows) under `topology`: a ring needs at least 2 workers (`ringMinWorkers` under auto),
- * every one of them serving the Peer service.
+ * rows) under `topology`: a ring needs at least 2 workers (`ringMinWorkers`
+ * under auto), every one of them serving the Peer service.
  */
 export function chooseTopology(topology: Topology, members: readonly RoundMember[], ringMinWorkers: number): TopologyChoice {
   if (topology === 'star') return { kind: 'star', why: '--topology star' };

@@ -14,6 +14,7 @@ import { COORDINATOR_METRICS_LISTEN, WORKER_METRICS_LISTEN } from '@kfkd/cli/met
 import type { Command } from 'commander';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
@@ -278,6 +279,28 @@ it('the workers are an Indexed Job of N GPU pods, at least --min-workers, each w
   expect(id, 'a variable refers only to those defined before it').toBeGreaterThan(index);
   expect(env[id].value).toBe(`kfkd-worker-$(${env[index].name})`);
   expect(workerCommand().options.find((o) => o.long === '--id')?.envVar).toBe('KFKD_ID');
+});
+
+it("a NetworkPolicy lets only workers reach a worker's Peer port (its --peer-listen), and anyone its metrics port", () => {
+  const policy = find<INetworkPolicy>('NetworkPolicy', 'kfkd-worker');
+  const c = container(workers);
+  const labels = template(workers).metadata!.labels!;
+  const selects = (selector: Record<string, string> | undefined): boolean => Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+  expect(selects(policy.spec!.podSelector.matchLabels)).toBe(true);
+  expect(Object.keys(policy.spec!.podSelector.matchLabels ?? {}).length).toBeGreaterThan(0);
+  expect(policy.spec!.policyTypes).toEqual(['Ingress']);
+  const rules = policy.spec!.ingress!;
+  const rule = (port: string) => rules.find((r) => r.ports?.some((p) => p.port === port));
+  // The Peer port: the --peer-listen port, from worker pods only.
+  expect(portOf(arg(c, '--peer-listen'))).toBe(containerPort(c, 'peer'));
+  const peers = rule('peer')!;
+  expect(peers.ports).toEqual([{ port: 'peer', protocol: 'TCP' }]);
+  expect(peers.from).toHaveLength(1);
+  expect(peers.from![0].namespaceSelector).toBeUndefined();
+  expect(selects(peers.from![0].podSelector?.matchLabels)).toBe(true);
+  // Metrics and probes from anywhere; no other port is open.
+  expect(rule('metrics')!.from).toBeUndefined();
+  expect(rules.flatMap((r) => r.ports!.map((p) => p.port)).sort()).toEqual(['metrics', 'peer']);
 });
 
 it('the dashboard is a Deployment on all interfaces of its pod behind a login, watching the coordinator', () => {

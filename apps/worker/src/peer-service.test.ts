@@ -44,6 +44,15 @@ describe('a Peer server connection', () => {
     expect(after.maxConcurrentStreams).toBe(MAX_STREAMS);
   });
 
+  it('is kept for every other worker a run can have (each may pass to this one as the ring is reordered)', { timeout: 15_000 }, async () => {
+    const port = await peerServer();
+    // 120 slots of data, so 119 other workers at most.
+    const peers = await Promise.all(Array.from({ length: 119 }, () => connect(port)));
+    const answers = await Promise.all(peers.map((peer) => pass(peer, TOKEN)));
+    expect(answers.filter((status) => status !== String(grpc.status.INVALID_ARGUMENT))).toEqual([]);
+    expect(peers.filter(isClosed)).toEqual([]);
+  });
+
   it('is closed when none of its calls has carried the token in time', async () => {
     const port = await peerServer({ maxSessions: 8, maxUnauthenticatedSessions: 4, authenticationTimeoutMs: 200 });
     const stranger = await connect(port);

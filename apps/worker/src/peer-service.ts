@@ -184,14 +184,16 @@ export const PEER_SERVER_OPTIONS: grpc.ServerOptions = {
 };
 
 /**
- * The connections a worker's Peer server holds. A ring has one previous
- * worker, whose channel may be replaced as the membership changes, and
- * other workers open channels to this one when the ring is reordered; a
- * few dozen is far above what a ring needs and bounds what strangers who
- * can reach the port make the worker hold.
+ * The connections a worker's Peer server holds. The ring is ordered anew at
+ * every step (by the rows each worker got), so in time every other worker
+ * keeps a channel to this one: up to 119 (the coordinator shards the data
+ * into 120 slots, so no run has more workers), each for a moment twice
+ * while it reconnects. What strangers who reach the port can make the
+ * worker hold is bounded by the unauthenticated cap: 8 connections x 2
+ * streams x (a 1 MiB message and a 64 KiB window).
  */
 export const PEER_SESSION_LIMITS: SessionLimits = {
-  maxSessions: 32,
+  maxSessions: 256,
   maxUnauthenticatedSessions: 8,
   authenticationTimeoutMs: 30_000,
 };

@@ -28,6 +28,7 @@ import {
 import { memoryLogger } from '@kfkd/runtime';
 import { Worker, channelCredentials, peerCredentials } from '@kfkd/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstDifference, orderSensitiveValues, sequentialSum } from '@kfkd/worker/testing';
 import { writeCredentials } from './certs.ts';
 import type { ClientTls } from './credentials.ts';
 import { peerConfig } from './peer-flags.ts';
@@ -36,27 +37,7 @@ const TOKEN = 'ring-test-token';
 const P = 2 * 262_144 + 77;
 const spec = netSpec('net1');
 
-function gradient(seed: number): Float32Array {
-  let state = seed * 2654435761;
-  const random = (): number => {
-    state = (state * 1103515245 + 12345) >>> 0;
-    return state / 2 ** 32;
-  };
-  return Float32Array.from({ length: P }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4));
-}
-
-function sequentialSum(parts: Float32Array[]): Float32Array {
-  const sum = parts[0].slice();
-  for (const part of parts.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] = sum[i] + part[i];
-  return sum;
-}
-
-function firstDifference(a: Float32Array, b: Float32Array): number {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return i;
-  return x.length === y.length ? -1 : Math.min(x.length, y.length);
-}
+const gradient = (seed: number): Float32Array => orderSensitiveValues(seed, P);
 
 /** Join, Report and Heartbeat, enough for one ring step; what it is sent, kept. */
 class FakeCoordinator {

@@ -11,6 +11,7 @@ import { netSpec } from '@kfkd/model';
 import { type Command__Output, type PeerPart, type PeerPart__Output, type RingHop, type RingHop__Output, type RingRole__Output, type TaskResult, TENSOR_CHUNK_BYTES, type WirePart, tensorChunks } from '@kfkd/proto';
 import { memoryLogger } from '@kfkd/runtime';
 import { describe, expect, it } from 'vitest';
+import { firstDifference, orderSensitiveValues, sequentialSum } from './testing/float-sums.ts';
 import { type IncomingSum, type PeerPassStream, addIntoRunningSum } from './ring-round.ts';
 import { WorkerMetrics } from './metrics.ts';
 import { type CallError, WorkerSession } from './session.ts';
@@ -20,30 +21,7 @@ const PER_CHUNK = TENSOR_CHUNK_BYTES / 4;
 /** Six and a bit chunks. */
 const P = 6 * PER_CHUNK + 1000;
 
-/** Values whose float32 sums round differently in another order or in float64: the sum order matters. */
-function gradient(seed: number): Float32Array {
-  let state = seed * 2654435761;
-  const random = (): number => {
-    state = (state * 1103515245 + 12345) >>> 0;
-    return state / 2 ** 32;
-  };
-  return Float32Array.from({ length: P }, () => (random() - 0.5) * 10 ** Math.floor(random() * 8 - 4));
-}
-
-/** What the star sums at the coordinator: part 0, then each next part added in float32. */
-function sequentialSum(parts: Float32Array[]): Float32Array {
-  const sum = parts[0].slice();
-  for (const part of parts.slice(1)) for (let i = 0; i < sum.length; i++) sum[i] = sum[i] + part[i];
-  return sum;
-}
-
-/** The first index where the two differ in any bit (or in length), -1 when they are the same bit for bit. (toEqual on a million values is slow.) */
-function firstDifference(a: Float32Array, b: Float32Array): number {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return i;
-  return x.length === y.length ? -1 : Math.min(x.length, y.length);
-}
+const gradient = (seed: number): Float32Array => orderSensitiveValues(seed, P);
 
 /** An in-memory Pass stream: what one end writes the other reads, a few parts in flight at most. */
 function memoryPass(): { outgoing: PeerPassStream; parts: AsyncIterator<PeerPart__Output>; answer: (error: CallError | null) => void; written: PeerPart[] } {
@@ -70,6 +48,18 @@ function memoryPass(): { outgoing: PeerPassStream; parts: AsyncIterator<PeerPart
   };
   return { outgoing, parts: pipe[Symbol.asyncIterator]() as AsyncIterator<PeerPart__Output>, answer: (error) => settle(error), written };
 }
+
+/** Worker 'a' opening a Pass stream to `session` for ring round `ringId` of generation 1: its hello, then `parts`; the stream stays open. */
+function passFromA(session: WorkerSession, ringId: number, ...parts: PeerPart[]): ReturnType<typeof memoryPass> {
+  const pass = memoryPass();
+  void serveInMemory(session, pass.parts, pass.answer);
+  pass.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId } });
+  for (const part of parts) pass.outgoing.write(part);
+  return pass;
+}
+
+/** Position 0's running sum (epoch 3, step 4, as ringTask's) of `count` rows. */
+const runningSum = (count: number): PeerPart => ({ sum: { position: 0, epoch: 3, step: 4, lossSum: 1, count } });
 
 /** What peer-service.ts does with a Pass stream, in memory: parameters into the session, a running sum to its round. */
 function serveInMemory(session: WorkerSession, parts: AsyncIterator<PeerPart__Output>, answer: (error: CallError | null) => void): Promise<void> {
@@ -363,13 +353,9 @@ describe('a ring round', { timeout: 30_000 }, () => {
     const b = ring.add('b', 9, 2);
     for (const command of parameterCommands(1)) b.session.receive(command);
     b.session.receive(ringTask(11, 1, { ringId: 3, position: 1, size: 3, nextWorker: 'c', nextAddress: 'probe:1', totalCount: 6 }));
-    const upstream = memoryPass();
-    void serveInMemory(b.session, upstream.parts, upstream.answer);
     const own0 = gradient(10);
     const upstreamChunks = tensorChunks(own0);
-    upstream.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 3 } });
-    upstream.outgoing.write({ sum: { position: 0, epoch: 3, step: 4, lossSum: 1, count: 2 } });
-    upstream.outgoing.write({ gradient: upstreamChunks[0] });
+    const upstream = passFromA(b.session, 3, runningSum(2), { gradient: upstreamChunks[0] });
     await until(() => ring.probes.length === 1 && ring.probes[0].pass.written.length === 3, 'the first summed chunk');
     const probe = ring.probes[0].pass;
     expect(probe.written[1]).toEqual({ sum: { position: 1, epoch: 3, step: 4, lossSum: 1 + 9.25, count: 4 } });
@@ -404,11 +390,7 @@ describe('a ring round', { timeout: 30_000 }, () => {
     const b = ring.add('b', 11, 1);
     for (const command of parameterCommands(1)) b.session.receive(command);
     b.session.receive(ringTask(11, 1, { ringId: 3, position: 1, size: 3, nextWorker: 'c', nextAddress: 'probe:1', totalCount: 3 }));
-    const upstream = memoryPass();
-    void serveInMemory(b.session, upstream.parts, upstream.answer);
-    upstream.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 3 } });
-    upstream.outgoing.write({ sum: { position: 0, epoch: 3, step: 4, lossSum: 1, count: 1 } });
-    upstream.outgoing.write({ gradient: tensorChunks(gradient(12))[0] });
+    const upstream = passFromA(b.session, 3, runningSum(1), { gradient: tensorChunks(gradient(12))[0] });
     await until(() => ring.probes.length === 1 && ring.probes[0].pass.written.length === 3, 'the first summed chunk');
     b.session.receive(ringTask(21, 1, { ringId: 4, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
     expect(await upstream.outgoing.done).toEqual({ code: 'ABORTED', details: 'ring round dropped: a task of ring round 4 (generation 1) came' });
@@ -442,10 +424,7 @@ describe('a ring round', { timeout: 30_000 }, () => {
     const ring = new MemoryRing();
     const b = ring.add('b', 13, 1);
     for (const command of parameterCommands(1)) b.session.receive(command);
-    const early = memoryPass();
-    void serveInMemory(b.session, early.parts, early.answer);
-    early.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 7 } });
-    early.outgoing.write({ sum: { position: 0, epoch: 3, step: 4, lossSum: 1, count: 1 } });
+    const early = passFromA(b.session, 7, runningSum(1));
     // Taken (kept for its task) before the task of another round comes.
     await new Promise((resolve) => setTimeout(resolve, 10));
     b.session.receive(ringTask(11, 1, { ringId: 8, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
@@ -457,10 +436,7 @@ describe('a ring round', { timeout: 30_000 }, () => {
     const b = ring.add('b', 14, 1);
     for (const command of parameterCommands(1)) b.session.receive(command);
     b.session.receive(ringTask(11, 1, { ringId: 3, position: 1, size: 3, nextWorker: 'c', nextAddress: 'probe:1', totalCount: 3 }));
-    const upstream = memoryPass();
-    void serveInMemory(b.session, upstream.parts, upstream.answer);
-    upstream.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 3 } });
-    upstream.outgoing.write({ sum: { position: 0, epoch: 3, step: 4, lossSum: 1, count: 1 } });
+    const upstream = passFromA(b.session, 3, runningSum(1));
     await until(() => ring.probes.length === 1, 'the stream to the next worker');
     upstream.outgoing.cancel();
     expect(await ring.probes[0].pass.outgoing.done).toEqual({ code: 'CANCELLED', details: 'cancelled by the caller' });
@@ -480,10 +456,7 @@ describe('a ring round', { timeout: 30_000 }, () => {
     const ring = new MemoryRing();
     const b = ring.add('b', 18, 1);
     b.session.receive(ringTask(11, 5, { ringId: 2, position: 1, size: 2, nextWorker: '', nextAddress: '', totalCount: 2 }));
-    const upstream = memoryPass();
-    void serveInMemory(b.session, upstream.parts, upstream.answer);
-    upstream.outgoing.write({ hello: { workerId: 'a', generation: 1, ringId: 2 } });
-    upstream.outgoing.write({ parameters: parameterCommands(5)[0].parameters! });
+    const upstream = passFromA(b.session, 2, { parameters: parameterCommands(5)[0].parameters! });
     // Taken into the store, then the stream breaks off.
     await new Promise((resolve) => setTimeout(resolve, 10));
     upstream.outgoing.cancel();

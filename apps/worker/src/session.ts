@@ -377,22 +377,16 @@ export class WorkerSession {
   }
 
   /**
-   * A star task came: the ring round gives way (superseded(): one that has
-   * sent everything still ends with its answer, as the coordinator may send
-   * the next tasks before this worker hears back), and a running sum kept
-   * for a round that did not start is refused.
+   * The ring round gives way, and a running sum kept for a round that did
+   * not start is refused. 'drop': the session ends, the round with it.
+   * 'supersede': a star task came; a round that has sent everything still
+   * ends with its answer (the coordinator may send the next tasks before
+   * this worker hears back).
    */
-  private supersedeRing(joined: Joined, why: string): void {
-    joined.round?.superseded(why);
-    joined.round = null;
-    joined.pendingSum?.finish({ code: 'ABORTED', details: why });
-    joined.pendingSum = null;
-  }
-
-  /** Drops the ring round and refuses a running sum kept for a later one. */
-  private dropRing(joined: Joined | null, why: string): void {
+  private endRing(joined: Joined | null, why: string, how: 'drop' | 'supersede'): void {
     if (!joined) return;
-    joined.round?.drop(why);
+    if (how === 'drop') joined.round?.drop(why);
+    else joined.round?.superseded(why);
     joined.round = null;
     joined.pendingSum?.finish({ code: 'ABORTED', details: why });
     joined.pendingSum = null;
@@ -405,7 +399,7 @@ export class WorkerSession {
       log.info('first task of the session', { session: joined.identity.session, epoch: task.epoch, step: task.step, rows: task.rows.length });
     }
     if (task.ring) return this.startRound(joined, task);
-    if (joined.round || joined.pendingSum) this.supersedeRing(joined, 'a star task came');
+    this.endRing(joined, 'a star task came', 'supersede');
     const received = joined.parameters;
     if (received.completeVersion === null || received.completeVersion !== task.parametersVersion) {
       return this.abandon('task without its parameters', { task: task.taskId, version: task.parametersVersion, have: received.version ?? 0, values: received.received });
@@ -455,7 +449,7 @@ export class WorkerSession {
     if (this.current.name === 'ended' || this.current.name === 'abandoned') return;
     this.deps.log.error(why, fields);
     this.stopHeartbeats();
-    this.dropRing(joinedOf(this.current), `the session was given up: ${why}`);
+    this.endRing(joinedOf(this.current), `the session was given up: ${why}`, 'drop');
     this.current = { name: 'abandoned', welcomed: this.welcomed() };
     this.deps.link.cancel();
   }
@@ -475,7 +469,7 @@ export class WorkerSession {
   private end(end: SessionEnd): void {
     if (this.current.name === 'ended') return;
     this.stopHeartbeats();
-    this.dropRing(joinedOf(this.current), `the session ended (${end.kind})`);
+    this.endRing(joinedOf(this.current), `the session ended (${end.kind})`, 'drop');
     this.current = { name: 'ended', end };
     this.resolveEnd(end);
   }
